@@ -1,0 +1,286 @@
+package helper
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"oauth2cred/persist"
+	"oauth2cred/protocol"
+)
+
+// Formats of the token command.
+var TokenFormats = []string{"token", "header", "json", "env"}
+
+// Token prints a valid token in format: the seed library's accessToken().
+func Token(ctx context.Context, set *Settings, format string, stdout io.Writer) error {
+	if !contains(TokenFormats, format) {
+		return usageErr("--format %q is not one of %s; see 'oauth2cred token --help'", format, strings.Join(TokenFormats, ", "))
+	}
+	s, err := Open(set)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	t, err := s.Token(ctx)
+	if err != nil {
+		return err
+	}
+	value, expiry := s.wanted(t)
+	if value == "" {
+		return failure(fmt.Errorf("the server issued no %s for %q; for an ID token add --scope openid", s.svc.TokenType, s.svc.Name))
+	}
+	var out string
+	switch format {
+	case "token":
+		out = value + "\n"
+	case "header":
+		out = "Authorization: Bearer " + value + "\n"
+	case "json":
+		j := struct {
+			AccessToken string     `json:"access_token"`
+			TokenType   string     `json:"token_type"`
+			Expiry      *time.Time `json:"expiry,omitempty"`
+			ExpiresIn   int64      `json:"expires_in,omitempty"`
+			IDToken     string     `json:"id_token,omitempty"`
+			Scope       string     `json:"scope,omitempty"`
+		}{AccessToken: t.AccessToken, TokenType: "Bearer", IDToken: t.IDToken, Scope: t.Scope}
+		if !expiry.IsZero() {
+			e := expiry.UTC()
+			j.Expiry, j.ExpiresIn = &e, int64(time.Until(expiry).Seconds())
+		}
+		b, _ := json.Marshal(j)
+		out = string(b) + "\n"
+	case "env":
+		out = "OAUTH2CRED_ACCESS_TOKEN=" + shellQuote(value) + "\n"
+		if !expiry.IsZero() {
+			out += "OAUTH2CRED_TOKEN_EXPIRY=" + expiry.UTC().Format(time.RFC3339) + "\n"
+		}
+	}
+	_, err = io.WriteString(stdout, out)
+	return err
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Login runs the flow now and tells where the token went.
+func Login(ctx context.Context, set *Settings) error {
+	s, err := Open(set)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	_, err = s.Login(ctx)
+	return err
+}
+
+// Logout revokes and deletes the saved token.
+func Logout(ctx context.Context, set *Settings) error {
+	s, err := Open(set)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return s.Logout(ctx)
+}
+
+// Status prints one line per saved service; never a token.
+func Status(set *Settings, stdout io.Writer) error {
+	dir := persist.Dir{Path: set.tokenDir()}
+	names, err := dir.Services()
+	if err != nil {
+		return failure(err)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		fmt.Fprintf(set.Stderr, "oauth2cred: no saved tokens in %s\n", dir.Path)
+		return nil
+	}
+	for _, name := range names {
+		if ValidName(name) != nil {
+			continue
+		}
+		file := dir.File(name)
+		t, err := dir.Load(name)
+		if err != nil {
+			fmt.Fprintf(stdout, "%s\t%s\tunusable: %v\n", name, file, err)
+			continue
+		}
+		expiry := "expiry unknown"
+		switch {
+		case t.AccessToken == "":
+			expiry = "no access token (refreshes on next use)"
+		case !t.Expiry.IsZero() && time.Until(t.Expiry) <= 0:
+			expiry = "expired " + t.Expiry.Local().Format(time.RFC3339)
+		case !t.Expiry.IsZero():
+			expiry = "expires " + t.Expiry.Local().Format(time.RFC3339) + " (in " + time.Until(t.Expiry).Round(time.Second).String() + ")"
+		}
+		refresh := "refresh token: no"
+		if t.RefreshToken != "" {
+			refresh = "refresh token: yes"
+		}
+		scopes := t.Scope
+		if scopes == "" {
+			scopes = "-"
+		}
+		fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\tscopes: %s\n", name, file, expiry, refresh, scopes)
+	}
+	return nil
+}
+
+// Git answers one git credential-helper operation (gitcredentials(7)).
+func Git(ctx context.Context, set *Settings, op string, stdin io.Reader, stdout io.Writer) error {
+	switch op {
+	case "get", "store", "erase":
+	case "":
+		return usageErr("git needs an operation: get, store or erase; see 'oauth2cred git --help'")
+	default:
+		return usageErr("unknown git operation %q; git calls get, store or erase; see 'oauth2cred git --help'", op)
+	}
+	req, err := protocol.ReadCredential(stdin)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if op == "store" {
+		return nil // the token lives in our store; git's copy adds nothing
+	}
+	s, err := Open(set)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if !s.svc.servesGit(req.Get("protocol"), req.Get("host")) {
+		return nil // silence: git asks the next helper
+	}
+	if set.env("GIT_TERMINAL_PROMPT") == "0" {
+		s.person = false
+	}
+	if op == "erase" {
+		return s.Drop(ctx, req.Get("password"))
+	}
+	t, err := s.Token(ctx)
+	if err != nil {
+		return err
+	}
+	value, expiry := s.wanted(t)
+	var ans protocol.Credential
+	if s.svc.GitBearer && req.Has("capability[]", "authtype") {
+		ans = protocol.Credential{{Key: "capability[]", Value: "authtype"}, {Key: "authtype", Value: "Bearer"}, {Key: "credential", Value: value}}
+	} else {
+		ans = protocol.Credential{{Key: "username", Value: s.svc.Username}, {Key: "password", Value: value}}
+	}
+	if !expiry.IsZero() {
+		ans = append(ans, protocol.Attr{Key: "password_expiry_utc", Value: strconv.FormatInt(expiry.Unix(), 10)})
+	}
+	if t.RefreshToken != "" {
+		ans = append(ans, protocol.Attr{Key: "oauth_refresh_token", Value: t.RefreshToken})
+	}
+	return protocol.WriteCredential(stdout, ans)
+}
+
+// servesGit reports whether a token may go to this protocol and host:
+// https to a configured host, http only to this machine.
+func (s *Service) servesGit(proto, host string) bool {
+	if host == "" {
+		return false
+	}
+	hostname, port := host, ""
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		hostname, port = h, p
+	}
+	switch proto {
+	case "https":
+	case "http":
+		if !IsLoopback(hostname) {
+			return false
+		}
+	default:
+		return false
+	}
+	for _, want := range s.Hosts {
+		wh, wp := want, ""
+		if h, p, err := net.SplitHostPort(want); err == nil {
+			wh, wp = h, p
+		}
+		if !strings.EqualFold(wh, hostname) {
+			continue
+		}
+		if wp == "" || wp == port || (port == "" && ((proto == "https" && wp == "443") || (proto == "http" && wp == "80"))) {
+			return true
+		}
+	}
+	return false
+}
+
+// Kubectl answers client-go's exec credential plugin call.
+func Kubectl(ctx context.Context, set *Settings, execInfo string, stdout io.Writer) error {
+	info, err := protocol.ParseExecInfo(execInfo)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	s, err := Open(set)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if execInfo != "" && !info.Spec.Interactive {
+		// kubectl says nobody is at a terminal: do not look for one.
+		s.person = false
+		s.ui.noTTY = true
+	}
+	t, err := s.Token(ctx)
+	if err != nil {
+		return err
+	}
+	value, expiry := s.wanted(t)
+	if value == "" {
+		return failure(fmt.Errorf("the server issued no %s for %q; for an ID token add --scope openid", s.svc.TokenType, s.svc.Name))
+	}
+	b, err := protocol.EncodeExecCredential(info.APIVersion, value, expiry)
+	if err != nil {
+		return failure(err)
+	}
+	_, err = stdout.Write(b)
+	return err
+}
+
+// KubeconfigUser prints a kubeconfig users: entry that runs this binary.
+func KubeconfigUser(set *Settings, stdout io.Writer, args []string) error {
+	name := set.Service
+	if name == "" {
+		name = set.env("OAUTH2CRED_SERVICE")
+	}
+	if err := ValidName(name); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		exe = "oauth2cred"
+	}
+	fmt.Fprintf(stdout, `users:
+- name: %s
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      interactiveMode: IfAvailable
+      command: %s
+      args:
+`, name, exe)
+	for _, a := range append([]string{"kubectl"}, args...) {
+		q, _ := json.Marshal(a)
+		fmt.Fprintf(stdout, "      - %s\n", q)
+	}
+	return nil
+}

@@ -1,0 +1,302 @@
+package helper
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+)
+
+// Definition is one service as written in the config file, a preset, the
+// environment or the flags. A zero field is "not set" and lets the layer
+// below show through.
+type Definition struct {
+	Preset           string            `toml:"preset"`
+	ClientID         string            `toml:"client_id"`
+	ClientSecret     string            `toml:"client_secret"`
+	ClientSecretFile string            `toml:"client_secret_file"`
+	AuthURL          string            `toml:"auth_url"`
+	TokenURL         string            `toml:"token_url"`
+	RefreshURL       string            `toml:"refresh_url"`
+	DeviceURL        string            `toml:"device_url"`
+	RevokeURL        string            `toml:"revoke_url"`
+	Issuer           string            `toml:"issuer"`
+	Scopes           []string          `toml:"scopes"`
+	Method           string            `toml:"method"`
+	AuthParams       map[string]string `toml:"auth_params"`
+	Flow             string            `toml:"flow"`
+	Hosts            []string          `toml:"hosts"`
+	Username         string            `toml:"username"`
+	TokenType        string            `toml:"token_type"`
+	RedirectPort     int               `toml:"redirect_port"`
+	CAFile           string            `toml:"ca_file"`
+	Insecure         bool              `toml:"insecure"`
+	Keyring          bool              `toml:"keyring"`
+	Storage          string            `toml:"storage"`
+	GitBearer        bool              `toml:"git_bearer"`
+}
+
+// overlay sets every field of d that is set in o; auth_params merge by key.
+func (d *Definition) overlay(o Definition) {
+	dv, ov := reflect.ValueOf(d).Elem(), reflect.ValueOf(o)
+	for i := range ov.NumField() {
+		f := ov.Field(i)
+		if f.IsZero() {
+			continue
+		}
+		if f.Kind() == reflect.Map {
+			m := map[string]string{}
+			for k, v := range d.AuthParams {
+				m[k] = v
+			}
+			for k, v := range o.AuthParams {
+				m[k] = v
+			}
+			d.AuthParams = m
+			continue
+		}
+		dv.Field(i).Set(f)
+	}
+}
+
+// presets are the providers people use most. The user still brings a
+// client id: these providers register OAuth apps per organisation.
+var presets = map[string]Definition{
+	"github": {
+		AuthURL:   "https://github.com/login/oauth/authorize",
+		TokenURL:  "https://github.com/login/oauth/access_token",
+		DeviceURL: "https://github.com/login/device/code",
+		Hosts:     []string{"github.com", "gist.github.com"},
+		Scopes:    []string{"repo", "gist", "workflow"},
+		Username:  "oauth2",
+	},
+	"gitlab": {
+		AuthURL:   "https://gitlab.com/oauth/authorize",
+		TokenURL:  "https://gitlab.com/oauth/token",
+		DeviceURL: "https://gitlab.com/oauth/authorize_device",
+		RevokeURL: "https://gitlab.com/oauth/revoke",
+		Hosts:     []string{"gitlab.com"},
+		Scopes:    []string{"read_repository", "write_repository"},
+		Username:  "oauth2",
+	},
+	"google": {
+		AuthURL:    "https://accounts.google.com/o/oauth2/v2/auth",
+		TokenURL:   "https://oauth2.googleapis.com/token",
+		DeviceURL:  "https://oauth2.googleapis.com/device/code",
+		RevokeURL:  "https://oauth2.googleapis.com/revoke",
+		Issuer:     "https://accounts.google.com",
+		Hosts:      []string{"source.developers.google.com"},
+		Scopes:     []string{"openid", "email", "https://www.googleapis.com/auth/cloud-platform"},
+		AuthParams: map[string]string{"access_type": "offline", "prompt": "consent"},
+		Username:   "oauth2",
+	},
+	"microsoft": {
+		AuthURL:   "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize",
+		TokenURL:  "https://login.microsoftonline.com/organizations/oauth2/v2.0/token",
+		DeviceURL: "https://login.microsoftonline.com/organizations/oauth2/v2.0/devicecode",
+		Hosts:     []string{"dev.azure.com"},
+		// Azure DevOps' resource id; offline_access brings the refresh token.
+		Scopes:   []string{"499b84ac-1321-427f-aa17-267ca6975798/.default", "offline_access"},
+		Username: "oauth2",
+	},
+}
+
+// PresetNames lists the built-in providers.
+func PresetNames() []string { return []string{"github", "gitlab", "google", "microsoft"} }
+
+// Service is a validated definition with its defaults filled in.
+type Service struct {
+	Name string
+	Definition
+}
+
+var serviceName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// ValidName reports whether name can name a service (and so a file).
+func ValidName(name string) error {
+	if name == "" {
+		return usageErr("no service named; pass --service NAME or set OAUTH2CRED_SERVICE")
+	}
+	if !serviceName.MatchString(name) || name == "." || name == ".." {
+		return usageErr("service name %q is not allowed; use 1-64 letters, digits, '.', '_' or '-'", name)
+	}
+	return nil
+}
+
+// resolve applies presets and defaults and checks the definition.
+func resolve(name string, d Definition) (*Service, error) {
+	if err := ValidName(name); err != nil {
+		return nil, err
+	}
+	preset := d.Preset
+	if preset != "" {
+		p, ok := presets[preset]
+		if !ok {
+			return nil, usageErr("unknown preset %q; choose one of %s", preset, strings.Join(PresetNames(), ", "))
+		}
+		p.overlay(d)
+		d = p
+	}
+	s := &Service{Name: name, Definition: d}
+	if s.Method == "" {
+		s.Method = "post"
+	}
+	if s.Flow == "" {
+		s.Flow = "auto"
+	}
+	if s.TokenType == "" {
+		s.TokenType = "access_token"
+	}
+	if s.Username == "" {
+		s.Username = "oauth2"
+	}
+	if s.Storage == "" {
+		s.Storage = "file"
+	}
+	if s.Storage == "keyring" {
+		s.Keyring = true
+	}
+	checks := []struct {
+		flag, value string
+		allowed     []string
+	}{
+		{"--method", s.Method, []string{"post", "get"}},
+		{"--flow", s.Flow, []string{"auto", "browser", "device", "client-credentials"}},
+		{"--token-type", s.TokenType, []string{"access_token", "id_token"}},
+		{"storage", s.Storage, []string{"file", "keyring"}},
+	}
+	for _, c := range checks {
+		if !contains(c.allowed, c.value) {
+			return nil, usageErr("%s %q is not one of %s", c.flag, c.value, strings.Join(c.allowed, ", "))
+		}
+	}
+	if s.ClientID == "" {
+		return nil, usageErr("no client id for service %q; pass --client-id, set OAUTH2CRED_CLIENT_ID, or add client_id to the config file", name)
+	}
+	urls := []struct{ flag, value string }{
+		{"--auth-url", s.AuthURL}, {"--token-url", s.TokenURL}, {"--refresh-url", s.RefreshURL},
+		{"--device-url", s.DeviceURL}, {"--revoke-url", s.RevokeURL}, {"--issuer", s.Issuer},
+	}
+	for _, u := range urls {
+		if u.value == "" {
+			continue
+		}
+		if err := checkURL(u.flag, u.value); err != nil {
+			return nil, err
+		}
+	}
+	if s.Issuer == "" {
+		switch {
+		case s.TokenURL == "" && s.Flow != "client-credentials" && s.AuthURL == "" && s.DeviceURL == "":
+			return nil, usageErr("service %q has no endpoints; pass --issuer, or --auth-url and --token-url", name)
+		case s.TokenURL == "":
+			return nil, usageErr("service %q has no token endpoint; pass --token-url or --issuer", name)
+		case s.Flow == "browser" && s.AuthURL == "":
+			return nil, usageErr("the browser flow needs --auth-url (or --issuer)")
+		case s.Flow == "device" && s.DeviceURL == "":
+			return nil, usageErr("the device flow needs --device-url (or --issuer)")
+		case s.Flow == "auto" && s.AuthURL == "" && s.DeviceURL == "":
+			return nil, usageErr("service %q needs --auth-url or --device-url (or --issuer) to log in", name)
+		}
+	}
+	if s.RedirectPort < 0 || s.RedirectPort > 65535 {
+		return nil, usageErr("--redirect-port %d is not a port", s.RedirectPort)
+	}
+	for k := range s.AuthParams {
+		if k == "" {
+			return nil, usageErr("--param needs key=value")
+		}
+	}
+	if len(s.Hosts) == 0 {
+		for _, u := range []string{s.AuthURL, s.Issuer, s.TokenURL} {
+			if pu, err := url.Parse(u); err == nil && pu.Host != "" {
+				s.Hosts = []string{pu.Host}
+				break
+			}
+		}
+	}
+	for _, h := range s.Hosts {
+		if h == "" || strings.ContainsAny(h, "/ @?#") {
+			return nil, usageErr("--host %q is not a host name (write example.com or example.com:8443)", h)
+		}
+	}
+	return s, nil
+}
+
+func checkURL(flag, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return usageErr("%s %q is not an http(s) URL", flag, raw)
+	}
+	if u.User != nil {
+		return usageErr("%s must not carry a user name or password", flag)
+	}
+	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
+		return usageErr("%s %q uses plain http to a host that is not this machine; use https", flag, raw)
+	}
+	return nil
+}
+
+// IsLoopback reports whether host names this machine.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// secret returns the client secret, reading the secret file only now: the
+// cached path never needs it.
+func (s *Service) secret() (string, error) {
+	if s.ClientSecret != "" || s.ClientSecretFile == "" {
+		return s.ClientSecret, nil
+	}
+	b, err := os.ReadFile(s.ClientSecretFile)
+	if err != nil {
+		return "", usageErr("cannot read --client-secret-file: %v", err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// splitList splits repeated flag values that may also be space- or
+// comma-separated.
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })...)
+	}
+	return out
+}
+
+// ParseParams turns key=value flag values into a map.
+func ParseParams(values []string) (map[string]string, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, v := range values {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return nil, usageErr("--param %q is not key=value", v)
+		}
+		m[k] = val
+	}
+	return m, nil
+}
+
+func errorf(code int, format string, a ...any) *ExitError {
+	return &ExitError{Code: code, Msg: fmt.Sprintf(format, a...)}
+}

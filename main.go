@@ -1,0 +1,424 @@
+// Command oauth2cred gets OAuth 2.0 tokens for git, kubectl and CI.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"oauth2cred/helper"
+)
+
+func main() {
+	args := os.Args
+	// git runs `git-credential-oauth2cred ARGS OP` for credential.helper=oauth2cred.
+	if strings.TrimSuffix(filepath.Base(args[0]), ".exe") == "git-credential-oauth2cred" {
+		args = append([]string{args[0], "git"}, args[1:]...)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	app := newApp()
+	withUsageErrors(app.Commands, "oauth2cred")
+	err := app.RunContext(ctx, args)
+	stop()
+	if err != nil {
+		code := helper.ExitFailure
+		var ee *helper.ExitError
+		var ec cli.ExitCoder
+		switch {
+		case errors.As(err, &ee):
+			code = ee.Code
+		case errors.As(err, &ec):
+			code = ec.ExitCode()
+		}
+		fmt.Fprintf(os.Stderr, "oauth2cred: %s\n", strings.TrimPrefix(err.Error(), "oauth2cred: "))
+		os.Exit(code)
+	}
+}
+
+func newApp() *cli.App {
+	return &cli.App{
+		Name:                      "oauth2cred",
+		Usage:                     "OAuth 2.0 tokens for git, kubectl and CI",
+		UsageText:                 "oauth2cred COMMAND --service NAME [flags]",
+		Description:               appDescription,
+		Version:                   version(),
+		HideVersion:               true,
+		EnableBashCompletion:      true,
+		DisableSliceFlagSeparator: true,
+		Flags:                     allFlags(),
+		OnUsageError:              usageError("oauth2cred"),
+		ExitErrHandler:            func(*cli.Context, error) {},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return &helper.ExitError{Code: helper.ExitUsage, Msg: fmt.Sprintf("unknown command %q; see 'oauth2cred --help'", c.Args().First())}
+			}
+			return &helper.ExitError{Code: helper.ExitUsage, Msg: "no command given; see 'oauth2cred --help'"}
+		},
+		Commands: []*cli.Command{
+			{
+				Name:        "token",
+				Usage:       "print a valid access token on stdout",
+				UsageText:   "oauth2cred token --service NAME [--format token|header|json|env] [flags]",
+				Description: tokenDescription,
+				Flags:       append(allFlags(), &cli.StringFlag{Name: "format", Value: "token", Usage: "output: token, header (Authorization: Bearer …), json or env"}),
+				Action: func(c *cli.Context) error {
+					set, err := settings(c)
+					if err != nil {
+						return err
+					}
+					return helper.Token(c.Context, set, c.String("format"), os.Stdout)
+				},
+			},
+			{
+				Name:        "git",
+				Usage:       "git credential helper (get, store, erase)",
+				UsageText:   "oauth2cred git --service NAME get|store|erase",
+				Description: gitDescription,
+				Flags:       allFlags(),
+				Subcommands: gitOps(),
+				Action: func(c *cli.Context) error {
+					set, err := settings(c)
+					if err != nil {
+						return err
+					}
+					return helper.Git(c.Context, set, c.Args().First(), os.Stdin, os.Stdout)
+				},
+			},
+			{
+				Name:        "kubectl",
+				Usage:       "kubectl / client-go exec credential plugin",
+				UsageText:   "oauth2cred kubectl --service NAME [--token-type id_token]",
+				Description: kubectlDescription,
+				Flags:       allFlags(),
+				Action: func(c *cli.Context) error {
+					set, err := settings(c)
+					if err != nil {
+						return err
+					}
+					return helper.Kubectl(c.Context, set, os.Getenv("KUBERNETES_EXEC_INFO"), os.Stdout)
+				},
+			},
+			{
+				Name:        "login",
+				Usage:       "sign in now, even when a token is saved",
+				UsageText:   "oauth2cred login --service NAME [--save] [flags]",
+				Description: "Examples:\n  oauth2cred login --service work-gitlab\n  oauth2cred login --service github --flow device",
+				Flags:       allFlags(),
+				Action: func(c *cli.Context) error {
+					set, err := settings(c)
+					if err != nil {
+						return err
+					}
+					return helper.Login(c.Context, set)
+				},
+			},
+			{
+				Name:        "logout",
+				Usage:       "revoke the saved token at the server and delete it",
+				UsageText:   "oauth2cred logout --service NAME",
+				Description: "Revokes the refresh token (RFC 7009) when the server has a revocation endpoint,\nthen deletes the token file and the keyring entry.\n\nExample:\n  oauth2cred logout --service github",
+				Flags:       allFlags(),
+				Action: func(c *cli.Context) error {
+					set, err := settings(c)
+					if err != nil {
+						return err
+					}
+					return helper.Logout(c.Context, set)
+				},
+			},
+			{
+				Name:        "status",
+				Usage:       "list saved tokens: service, file, expiry, refresh token, scopes (never a token)",
+				UsageText:   "oauth2cred status [--token-dir DIR]",
+				Description: "Example:\n  oauth2cred status",
+				Flags:       allFlags(),
+				Action: func(c *cli.Context) error {
+					set, err := settings(c)
+					if err != nil {
+						return err
+					}
+					return helper.Status(set, os.Stdout)
+				},
+			},
+			{
+				Name:      "setup",
+				Usage:     "print configuration for a client",
+				UsageText: "oauth2cred setup kubectl --service NAME [service flags]",
+				Flags:     allFlags(),
+				Subcommands: []*cli.Command{{
+					Name:        "kubectl",
+					Usage:       "print a kubeconfig users: entry that runs oauth2cred",
+					UsageText:   "oauth2cred setup kubectl --service NAME [service flags]",
+					Description: "Example:\n  oauth2cred setup kubectl --service oidc --issuer https://login.example.com --client-id kube --token-type id_token",
+					Flags:       allFlags(),
+					Action: func(c *cli.Context) error {
+						set, err := settings(c)
+						if err != nil {
+							return err
+						}
+						i := slices.Index(os.Args, "kubectl")
+						return helper.KubeconfigUser(set, os.Stdout, os.Args[i+1:])
+					},
+				}},
+			},
+			{
+				Name:  "version",
+				Usage: "print the version and VCS revision",
+				Action: func(c *cli.Context) error {
+					fmt.Println("oauth2cred", version())
+					return nil
+				},
+			},
+		},
+	}
+}
+
+func gitOps() []*cli.Command {
+	var cmds []*cli.Command
+	for _, op := range []string{"get", "store", "erase"} {
+		cmds = append(cmds, &cli.Command{
+			Name:         op,
+			Usage:        "git credential " + op,
+			Flags:        allFlags(),
+			OnUsageError: usageError("oauth2cred git " + op),
+			Action: func(c *cli.Context) error {
+				set, err := settings(c)
+				if err != nil {
+					return err
+				}
+				return helper.Git(c.Context, set, op, os.Stdin, os.Stdout)
+			},
+		})
+	}
+	return cmds
+}
+
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v += " " + s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				v += "-dirty"
+			}
+		}
+	}
+	return v
+}
+
+// allFlags returns fresh flag values for one command: urfave/cli v2 has no
+// inherited flags, and every command accepts every flag so that flags may
+// stand before or after the operation.
+func allFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "service", Usage: "service `NAME` ([A-Za-z0-9._-]{1,64}; env OAUTH2CRED_SERVICE)"},
+		&cli.StringFlag{Name: "preset", Usage: "built-in provider: github, gitlab, google, microsoft"},
+		&cli.StringFlag{Name: "client-id", Usage: "OAuth client id (env OAUTH2CRED_CLIENT_ID)"},
+		&cli.StringFlag{Name: "client-secret", Usage: "OAuth client secret; prefer --client-secret-file (env OAUTH2CRED_CLIENT_SECRET)"},
+		&cli.StringFlag{Name: "client-secret-file", Usage: "read the client secret from `FILE`"},
+		&cli.StringFlag{Name: "auth-url", Usage: "authorization endpoint"},
+		&cli.StringFlag{Name: "token-url", Usage: "token endpoint"},
+		&cli.StringFlag{Name: "refresh-url", Usage: "endpoint for the refresh grant (default: the token endpoint)"},
+		&cli.StringFlag{Name: "device-url", Usage: "device authorization endpoint (RFC 8628)"},
+		&cli.StringFlag{Name: "revoke-url", Usage: "revocation endpoint (RFC 7009)"},
+		&cli.StringFlag{Name: "issuer", Usage: "issuer `URL`; discovery fills every endpoint not given"},
+		&cli.StringSliceFlag{Name: "scope", Usage: "scope to ask for (repeatable; also space- or comma-separated)"},
+		&cli.StringFlag{Name: "method", Usage: "how the token endpoint is called: post (RFC 6749) or get (legacy servers)"},
+		&cli.StringSliceFlag{Name: "param", Usage: "extra authorization parameter `key=value` (repeatable), e.g. access_type=offline"},
+		&cli.StringFlag{Name: "flow", Usage: "auto, browser, device or client-credentials"},
+		&cli.StringSliceFlag{Name: "host", Usage: "host this service answers git for (repeatable; default: the host of the auth URL or issuer)"},
+		&cli.StringFlag{Name: "username", Usage: "username handed to git (default oauth2)"},
+		&cli.StringFlag{Name: "token-type", Usage: "token handed out: access_token or id_token"},
+		&cli.IntFlag{Name: "redirect-port", Usage: "loopback port for the browser flow (default: any free port)"},
+		&cli.StringFlag{Name: "ca-file", Usage: "PEM `FILE` of extra CAs for the OAuth server"},
+		&cli.BoolFlag{Name: "insecure-skip-tls-verify", Usage: "do not verify the OAuth server's certificate (warns every time)"},
+		&cli.BoolFlag{Name: "git-bearer", Usage: "answer git >= 2.46 with an Authorization: Bearer credential"},
+		&cli.StringFlag{Name: "token-dir", Usage: "where .<service>-token files live (env OAUTH2CRED_TOKEN_DIR; default $XDG_STATE_HOME/oauth2cred)"},
+		&cli.BoolFlag{Name: "keyring", Usage: "mirror every saved token into the OS keyring"},
+		&cli.BoolFlag{Name: "keyring-only", Usage: "keep tokens only in the OS keyring, never in a file"},
+		&cli.BoolFlag{Name: "save", Usage: "save a new token without asking"},
+		&cli.BoolFlag{Name: "no-save", Usage: "never save a new token"},
+		&cli.BoolFlag{Name: "non-interactive", Usage: "never prompt or open a browser; exit 3 when a person is needed"},
+		&cli.BoolFlag{Name: "no-browser", Usage: "do not open a browser; print the address instead"},
+		&cli.StringFlag{Name: "config", Usage: "config `FILE` (default $XDG_CONFIG_HOME/oauth2cred/config.toml)"},
+		&cli.DurationFlag{Name: "timeout", Usage: "limit for each server request (default 30s) and for signing in (default 5m)"},
+		&cli.BoolFlag{Name: "verbose", Usage: "log each request to stderr, secrets redacted"},
+	}
+}
+
+// lookup finds the innermost command level where flag name was given.
+func lookup(c *cli.Context, name string) *cli.Context {
+	for _, cc := range c.Lineage() {
+		if slices.Contains(cc.LocalFlagNames(), name) {
+			return cc
+		}
+	}
+	return nil
+}
+
+// settings reads the flags of every level into helper settings.
+func settings(c *cli.Context) (*helper.Settings, error) {
+	str := func(name string) string {
+		if cc := lookup(c, name); cc != nil {
+			return cc.String(name)
+		}
+		return ""
+	}
+	list := func(name string) []string {
+		if cc := lookup(c, name); cc != nil {
+			return cc.StringSlice(name)
+		}
+		return nil
+	}
+	flag := func(name string) bool {
+		cc := lookup(c, name)
+		return cc != nil && cc.Bool(name)
+	}
+	params, err := helper.ParseParams(list("param"))
+	if err != nil {
+		return nil, err
+	}
+	set := &helper.Settings{
+		Service: str("service"),
+		Flags: helper.Definition{
+			Preset:           str("preset"),
+			ClientID:         str("client-id"),
+			ClientSecret:     str("client-secret"),
+			ClientSecretFile: str("client-secret-file"),
+			AuthURL:          str("auth-url"),
+			TokenURL:         str("token-url"),
+			RefreshURL:       str("refresh-url"),
+			DeviceURL:        str("device-url"),
+			RevokeURL:        str("revoke-url"),
+			Issuer:           str("issuer"),
+			Scopes:           list("scope"),
+			Method:           str("method"),
+			AuthParams:       params,
+			Flow:             str("flow"),
+			Hosts:            list("host"),
+			Username:         str("username"),
+			TokenType:        str("token-type"),
+			CAFile:           str("ca-file"),
+			Insecure:         flag("insecure-skip-tls-verify"),
+			Keyring:          flag("keyring"),
+			GitBearer:        flag("git-bearer"),
+		},
+		ConfigPath:     str("config"),
+		TokenDir:       str("token-dir"),
+		KeyringOnly:    flag("keyring-only"),
+		Save:           flag("save"),
+		NoSave:         flag("no-save"),
+		NonInteractive: flag("non-interactive"),
+		NoBrowser:      flag("no-browser"),
+		Verbose:        flag("verbose"),
+		Stderr:         os.Stderr,
+	}
+	if cc := lookup(c, "redirect-port"); cc != nil {
+		set.Flags.RedirectPort = cc.Int("redirect-port")
+	}
+	if cc := lookup(c, "timeout"); cc != nil {
+		set.Timeout = cc.Duration("timeout")
+		if set.Timeout <= 0 {
+			return nil, &helper.ExitError{Code: helper.ExitUsage, Msg: "--timeout must be positive, e.g. 30s or 2m; see 'oauth2cred --help'"}
+		}
+	}
+	if set.Save && set.NoSave {
+		return nil, &helper.ExitError{Code: helper.ExitUsage, Msg: "--save and --no-save contradict each other; pass one"}
+	}
+	return set, nil
+}
+
+// withUsageErrors gives every command the one-line usage error.
+func withUsageErrors(cmds []*cli.Command, parent string) {
+	for _, c := range cmds {
+		c.HideHelpCommand = true
+		if c.OnUsageError == nil {
+			c.OnUsageError = usageError(parent + " " + c.Name)
+		}
+		withUsageErrors(c.Subcommands, parent+" "+c.Name)
+	}
+}
+
+// usageError makes flag mistakes one line that names the help to read.
+func usageError(cmd string) cli.OnUsageErrorFunc {
+	return func(c *cli.Context, err error, _ bool) error {
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+			name = strings.TrimLeft(name, "-")
+			dashes := "--"
+			if len(name) == 1 {
+				dashes = "-"
+			}
+			msg = "unknown flag " + dashes + name
+		}
+		return &helper.ExitError{Code: helper.ExitUsage, Msg: fmt.Sprintf("%s; see '%s --help'", msg, cmd)}
+	}
+}
+
+const appDescription = `Gets OAuth 2.0 tokens for a named service and hands them to git (credential
+helper), kubectl (exec plugin) and scripts (stdout). The first call signs in
+(browser with PKCE, or device code) and asks whether to save the tokens in
+.<service>-token; later calls return the saved token or refresh it silently.
+
+Examples:
+  # a token for a script, signing in on first use
+  oauth2cred token --service demo --issuer https://login.example.com --client-id cli
+
+  # git: answer for gitlab.example.com
+  git config --global credential.https://gitlab.example.com.helper \
+      "!oauth2cred git --service work-gitlab"
+
+  # CI: client credentials, never a prompt
+  oauth2cred token --service ci --flow client-credentials --token-url https://login.example.com/token \
+      --client-id ci-bot --client-secret-file /run/secrets/ci-bot --non-interactive
+
+Exit status: 0 success, 1 server or store failure, 2 usage or configuration
+error, 3 a person is needed but none can be asked.`
+
+const tokenDescription = `Prints a valid token on stdout and nothing else: the saved one, a refreshed
+one, or one from a new sign-in.
+
+Examples:
+  oauth2cred token --service demo
+  curl -H "$(oauth2cred token --service demo --format header)" https://api.example.com/
+  eval "$(oauth2cred token --service demo --format env)"
+  # the seed library's style: legacy GET token endpoint, separate refresh endpoint
+  oauth2cred token --service MyService --client-id ID --client-secret-file secret.txt \
+      --auth-url https://example.com/auth --token-url https://example.com/token \
+      --refresh-url https://example.com/refresh --method get --scope s1,s2 \
+      --param access_type=offline --token-dir .`
+
+const gitDescription = `Answers git's credential-helper protocol (gitcredentials(7)) for the hosts of
+the service: https only (http for this machine), silence for any other host
+so git asks the next helper.
+
+Examples:
+  git config --global credential.https://gitlab.com.helper "!oauth2cred git --service gitlab"
+  # with git-credential-oauth2cred (a link to oauth2cred) on PATH:
+  git config --global credential.helper "oauth2cred --service gitlab"
+  printf 'protocol=https\nhost=gitlab.com\n\n' | oauth2cred git get --service gitlab`
+
+const kubectlDescription = `Answers client-go's exec credential plugin call with an ExecCredential of the
+apiVersion kubectl asked for. With interactiveMode Never (or no terminal) it
+never prompts: it exits 3 with a one-line error kubectl shows.
+
+Examples:
+  oauth2cred setup kubectl --service oidc --issuer https://login.example.com --client-id kube
+  kubectl config set-credentials oidc --exec-api-version=client.authentication.k8s.io/v1 \
+      --exec-interactive-mode=IfAvailable --exec-command=oauth2cred \
+      --exec-arg=kubectl --exec-arg=--service=oidc --exec-arg=--token-type=id_token`

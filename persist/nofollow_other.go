@@ -1,0 +1,5 @@
+//go:build !unix
+
+package persist
+
+const syscallNoFollow = 0

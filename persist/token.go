@@ -1,0 +1,54 @@
+// Package persist keeps tokens between calls: a JSON file per service written
+// atomically with owner-only permissions, an exclusive lock per service, and an
+// optional mirror in the OS keyring. It knows nothing of OAuth flows.
+package persist
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Token is what is saved for one service. Besides the token itself it records
+// which client and token endpoint issued it, so that a token is never handed
+// to a different client's configuration.
+type Token struct {
+	AccessToken  string    `json:"access_token"`
+	TokenType    string    `json:"token_type,omitempty"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	Expiry       time.Time `json:"expiry,omitzero"`
+	IDToken      string    `json:"id_token,omitempty"`
+	Scope        string    `json:"scope,omitempty"`
+	ClientID     string    `json:"client_id,omitempty"`
+	TokenURL     string    `json:"token_url,omitempty"`
+	Issuer       string    `json:"issuer,omitempty"`
+	SavedAt      time.Time `json:"saved_at,omitzero"`
+}
+
+// maxFileSize bounds what is read from a token file or keyring entry; a real
+// token file is a few kilobytes.
+const maxFileSize = 1 << 20
+
+// Decode parses a saved token and checks that it is usable as one.
+func Decode(data []byte) (*Token, error) {
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("token data is %d bytes, larger than the %d allowed", len(data), maxFileSize)
+	}
+	var t Token
+	if err := json.Unmarshal(data, &t); err != nil {
+		return nil, fmt.Errorf("token data is not valid JSON: %v", err)
+	}
+	if t.AccessToken == "" && t.RefreshToken == "" {
+		return nil, fmt.Errorf("token data holds neither an access token nor a refresh token")
+	}
+	return &t, nil
+}
+
+// Encode is the inverse of Decode.
+func (t *Token) Encode() ([]byte, error) {
+	b, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
