@@ -1,0 +1,208 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"oauth2cred/integration/op"
+)
+
+// Acceptance 2: the device flow, approved over HTTP as the user would.
+func TestDeviceFlow(t *testing.T) {
+	w := newWorld(t, 0)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := w.command(ctx, cmdOpts{}, bin.oauth2cred, append([]string{"token", "--save", "--flow", "device"}, w.service("dev")...)...)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr := newStream()
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	m := stderr.waitFor(t, regexp.MustCompile(`enter the code (\S+)\n`), 20*time.Second)
+	if err := w.op.ApproveDevice(ctx, m[1], true); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	w.recordStderr(stderr.String())
+	if err != nil {
+		t.Fatalf("device flow: %v\n%s", err, stderr)
+	}
+	tok := strings.TrimSpace(stdout.String())
+	if !w.op.Valid(ctx, tok) {
+		t.Fatalf("the device-flow token is not accepted by the provider")
+	}
+	if saved := w.token("dev"); saved.AccessToken != tok || saved.RefreshToken == "" {
+		t.Fatalf("device-flow token not saved with its refresh token")
+	}
+	// The device token refreshes like any other.
+	w.age("dev")
+	r := w.run(append([]string{"token"}, w.service("dev")...)...)
+	if r.code != 0 || strings.TrimSpace(r.stdout) == tok {
+		t.Fatalf("refresh of a device token: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// Acceptance 2: a denied device code ends with a clear error, exit 1.
+func TestDeviceFlowDenied(t *testing.T) {
+	w := newWorld(t, 0)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := w.command(ctx, cmdOpts{}, bin.oauth2cred, append([]string{"token", "--flow", "device"}, w.service("dev")...)...)
+	stderr := newStream()
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	m := stderr.waitFor(t, regexp.MustCompile(`enter the code (\S+)\n`), 20*time.Second)
+	if err := w.op.ApproveDevice(ctx, m[1], false); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	w.recordStderr(stderr.String())
+	if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(stderr.String(), "access_denied") {
+		t.Fatalf("denied device flow: %v\n%s", err, stderr)
+	}
+}
+
+// Acceptance 2: client credentials for CI: no prompt, no browser.
+func TestClientCredentials(t *testing.T) {
+	w := newWorld(t, 0)
+	secret := w.home + "/secret"
+	os.WriteFile(secret, []byte(op.ServiceKey+"\n"), 0o600)
+	args := []string{"token", "--service", "ci", "--issuer", w.op.Issuer, "--flow", "client-credentials",
+		"--client-id", op.ServiceID, "--client-secret-file", secret, "--non-interactive"}
+	r := w.runWith(cmdOpts{env: []string{"CI=true", "BROWSER="}}, args...)
+	if r.code != 0 {
+		t.Fatalf("client credentials: exit %d\n%s", r.code, r.stderr)
+	}
+	if !w.op.Issued(strings.TrimSpace(r.stdout)) {
+		t.Fatalf("client-credentials token not accepted")
+	}
+	if _, err := os.Stat(w.tokenDir + "/.ci-token"); err == nil {
+		t.Fatalf("saved without --save")
+	}
+	r = w.runWith(cmdOpts{env: []string{"CI=true"}}, append(args, "--save", "--format", "header")...)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "Authorization: Bearer ") {
+		t.Fatalf("--format header: %q %s", r.stdout, r.stderr)
+	}
+	if w.token("ci").RefreshToken != "" {
+		t.Fatalf("client credentials should bring no refresh token")
+	}
+	// Wrong secret: the server's invalid_client, exit 1, one clear line.
+	os.WriteFile(secret, []byte("wrong"), 0o600)
+	r = w.runWith(cmdOpts{env: []string{"CI=true"}}, append(args, "--service", "ci2")...)
+	if r.code != 1 || !strings.Contains(r.stderr, "invalid_client") || strings.Count(r.stderr, "\n") != 1 {
+		t.Fatalf("wrong secret: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// Acceptance 5: N parallel calls on an expired token make one refresh.
+func TestConcurrentRefreshIsSingle(t *testing.T) {
+	w := newWorld(t, 0)
+	if r := w.run(append([]string{"token", "--save"}, w.service("par")...)...); r.code != 0 {
+		t.Fatalf("login: %s", r.stderr)
+	}
+	w.age("par")
+	before := w.op.Count("/oauth/token refresh_token")
+	const n = 50
+	var wg sync.WaitGroup
+	results := make([]result, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = w.run(append([]string{"token", "--non-interactive"}, w.service("par")...)...)
+		}()
+	}
+	wg.Wait()
+	if got := w.op.Count("/oauth/token refresh_token") - before; got != 1 {
+		t.Fatalf("%d parallel calls made %d refresh requests, want 1", n, got)
+	}
+	want := w.token("par").AccessToken
+	for i, r := range results {
+		if r.code != 0 || strings.TrimSpace(r.stdout) != want {
+			t.Fatalf("call %d: exit %d, token matches %v\n%s", i, r.code, strings.TrimSpace(r.stdout) == want, r.stderr)
+		}
+	}
+	mustJSON(t, w.fileBytes("par"))
+}
+
+// Acceptance 4: the save prompt on a real pseudo-terminal.
+func TestSavePromptOnTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		name, answer string
+		saved        bool
+	}{
+		{"no", "n\r", false},
+		{"yes", "y\r", true},
+		{"enter", "\r", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, 0)
+			ptmx, tty, err := pty.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ptmx.Close()
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+			defer cancel()
+			cmd := w.command(ctx, cmdOpts{tty: tty}, bin.oauth2cred, append([]string{"token"}, w.service("p")...)...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			tty.Close()
+			term := newStream()
+			go io.Copy(term, ptmx)
+			term.waitFor(t, regexp.MustCompile(`so later calls refresh silently\? \[Y/n\]`), 30*time.Second)
+			screen := term.String()
+			if !strings.Contains(screen, `Save the token for "p" in `+w.tokenDir+`/.p-token`) {
+				t.Fatalf("prompt text:\n%s", screen)
+			}
+			ptmx.Write([]byte(tc.answer))
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("exit: %v\n%s", err, stderr.String())
+			}
+			w.recordStderr(stderr.String() + screen)
+			if strings.Contains(stdout.String(), "Save") || strings.TrimSpace(stdout.String()) == "" {
+				t.Fatalf("stdout must be the token only: %q", stdout.String())
+			}
+			_, err = os.Stat(w.tokenDir + "/.p-token")
+			if saved := err == nil; saved != tc.saved {
+				t.Fatalf("answer %q: saved=%v, want %v", tc.answer, saved, tc.saved)
+			}
+		})
+	}
+}
+
+// Acceptance 4: without a terminal there is no prompt and no file.
+func TestNoTerminalNoPromptNoSave(t *testing.T) {
+	w := newWorld(t, 0)
+	r := w.run(append([]string{"token"}, w.service("q")...)...)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "[Y/n]") {
+		t.Fatalf("prompted without a terminal:\n%s", r.stderr)
+	}
+	if _, err := os.Stat(w.tokenDir + "/.q-token"); err == nil {
+		t.Fatalf("saved without --save and without a terminal")
+	}
+	// Non-interactive with nothing saved: exit 3 and the way out.
+	r = w.runWith(cmdOpts{env: []string{"CI=true"}}, append([]string{"token"}, w.service("q")...)...)
+	if r.code != 3 || !strings.Contains(r.stderr, "oauth2cred login --service q") {
+		t.Fatalf("CI without a token: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -1,0 +1,328 @@
+// Package op runs the example OpenID Provider of github.com/zitadel/oidc/v3
+// on 127.0.0.1 for tests and the demo: a real OAuth 2.0 / OIDC server we did
+// not write. A thin storage wrapper shortens access tokens (for expiry tests)
+// and fixes the example's device flow; a middleware counts requests.
+package op
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zitadel/oidc/v3/example/server/exampleop"
+	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	zop "github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// Test identities of the example provider.
+const (
+	User        = "test-user"
+	Password    = "verysecure"
+	NativeID    = "native"    // public client: PKCE, refresh, device
+	WebID       = "web"       // confidential client with WebSecret
+	WebSecret   = "websecret" //nolint:gosec // test fixture
+	ServiceID   = "sid1"      // client-credentials service user of the example
+	ServiceKey  = "verysecret"
+	RedirectURI = "http://127.0.0.1/"
+)
+
+// Server is a running provider.
+type Server struct {
+	Issuer  string
+	Storage *Storage
+	srv     *http.Server
+
+	mu      sync.Mutex
+	counts  map[string]int // "path" or "path grant_type"
+	secrets map[string]bool
+	issued  map[string]bool // access tokens the token endpoint handed out
+	// Requests is every request the provider saw.
+	Requests atomic.Int64
+}
+
+// Start serves a provider on a new 127.0.0.1 port. accessTTL shortens access
+// tokens (0 keeps the example's 5 minutes).
+func Start(accessTTL time.Duration) (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	issuer := fmt.Sprintf("http://127.0.0.1:%d", ln.Addr().(*net.TCPAddr).Port)
+	users := storage.NewUserStore(issuer)
+	inner := storage.NewStorageWithClients(users, map[string]*storage.Client{
+		NativeID: storage.NativeClient(NativeID, RedirectURI),
+		WebID:    storage.WebClient(WebID, WebSecret, RedirectURI),
+	})
+	st := &Storage{Storage: inner, users: users, accessTTL: accessTTL}
+	s := &Server{Issuer: issuer, Storage: st, counts: map[string]int{}, secrets: map[string]bool{WebSecret: true, ServiceKey: true}, issued: map[string]bool{}}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	router := exampleop.SetupServer(issuer, st, quiet, false)
+	s.srv = &http.Server{Handler: s.count(router), ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln)
+	return s, nil
+}
+
+// Close stops the provider.
+func (s *Server) Close() { s.srv.Close() }
+
+// Count returns how many requests hit key: a path ("/oauth/token") or a
+// path and grant type ("/oauth/token refresh_token").
+func (s *Server) Count(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[key]
+}
+
+func (s *Server) count(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Requests.Add(1)
+		form := r.URL.Query()
+		if r.Method == http.MethodPost {
+			body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if v, err := url.ParseQuery(string(body)); err == nil {
+				for k, vs := range v {
+					form[k] = vs
+				}
+			}
+		}
+		grant := form.Get("grant_type")
+		s.mu.Lock()
+		s.counts[r.URL.Path]++
+		if grant != "" {
+			s.counts[r.URL.Path+" "+grant]++
+		}
+		s.mu.Unlock()
+		rec := &recorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		s.collect(form, rec)
+	})
+}
+
+// Secrets returns every token, code, verifier and secret the provider saw
+// or issued, for tests that prove none of them leaks.
+func (s *Server) Secrets() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for k := range s.secrets {
+		if len(k) >= 8 {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func (s *Server) collect(form url.Values, rec *recorder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	add := func(v string) {
+		if v != "" {
+			s.secrets[v] = true
+		}
+	}
+	for _, k := range []string{"code", "code_verifier", "refresh_token", "client_secret", "device_code", "token", "password"} {
+		add(form.Get(k))
+	}
+	if loc, err := url.Parse(rec.Header().Get("Location")); err == nil {
+		add(loc.Query().Get("code"))
+	}
+	var body map[string]any
+	if json.Unmarshal(rec.body.Bytes(), &body) == nil {
+		for _, k := range []string{"access_token", "refresh_token", "id_token", "device_code"} {
+			if v, ok := body[k].(string); ok {
+				add(v)
+			}
+		}
+		if v, ok := body["access_token"].(string); ok {
+			s.issued[v] = true
+		}
+	}
+}
+
+// recorder keeps a copy of small response bodies.
+type recorder struct {
+	http.ResponseWriter
+	body bytes.Buffer
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.body.Len() < 1<<16 {
+		r.body.Write(b)
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Valid reports whether the provider accepts accessToken now, by asking its
+// userinfo endpoint as a resource server would.
+func (s *Server) Valid(ctx context.Context, accessToken string) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.Issuer+"/userinfo", nil)
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// Issued reports whether the token endpoint handed out accessToken. The
+// example's userinfo endpoint only knows user tokens; client-credentials
+// tokens are checked this way.
+func (s *Server) Issued(accessToken string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.issued[accessToken]
+}
+
+// Revoke revokes token at the provider's RFC 7009 endpoint as the native client.
+func (s *Server) Revoke(ctx context.Context, token, hint string) error {
+	form := url.Values{"token": {token}, "token_type_hint": {hint}, "client_id": {NativeID}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.Issuer+"/revoke", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("revoke answered %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// Storage wraps the example storage.
+type Storage struct {
+	*storage.Storage
+	users     storage.UserStore
+	accessTTL time.Duration
+}
+
+// GetClientByClientID lets the native client use the device grant too (the
+// example registers no device client of its own).
+func (s *Storage) GetClientByClientID(ctx context.Context, id string) (zop.Client, error) {
+	c, err := s.Storage.GetClientByClientID(ctx, id)
+	if err != nil || id != NativeID {
+		return c, err
+	}
+	return deviceCapable{c}, nil
+}
+
+type deviceCapable struct{ zop.Client }
+
+func (c deviceCapable) GrantTypes() []oidc.GrantType {
+	return append(c.Client.GrantTypes(), oidc.GrantTypeDeviceCode)
+}
+
+// CompleteDeviceAuthorization maps the username the example's device login
+// passes to the user id, as the code flow does.
+func (s *Storage) CompleteDeviceAuthorization(ctx context.Context, userCode, subject string) error {
+	if u := s.users.GetUserByUsername(subject); u != nil {
+		subject = u.ID
+	}
+	return s.Storage.CompleteDeviceAuthorization(ctx, userCode, subject)
+}
+
+// CreateAccessToken shortens the lifetime the client is told.
+func (s *Storage) CreateAccessToken(ctx context.Context, req zop.TokenRequest) (string, time.Time, error) {
+	id, exp, err := s.Storage.CreateAccessToken(ctx, deviceAsAuth(req))
+	return id, s.shorten(exp), err
+}
+
+// CreateAccessAndRefreshTokens shortens the lifetime and keeps the client id
+// on device-flow tokens (the example drops it, breaking refresh and revoke).
+func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req zop.TokenRequest, current string) (string, string, time.Time, error) {
+	id, rt, exp, err := s.Storage.CreateAccessAndRefreshTokens(ctx, deviceAsAuth(req), current)
+	return id, rt, s.shorten(exp), err
+}
+
+func (s *Storage) shorten(exp time.Time) time.Time {
+	if s.accessTTL > 0 && !exp.IsZero() {
+		return time.Now().Add(s.accessTTL)
+	}
+	return exp
+}
+
+func deviceAsAuth(req zop.TokenRequest) zop.TokenRequest {
+	d, ok := req.(*zop.DeviceAuthorizationState)
+	if !ok {
+		return req
+	}
+	return &storage.AuthRequest{
+		ApplicationID: d.ClientID,
+		UserID:        d.Subject,
+		Scopes:        d.Scopes,
+		ResponseType:  oidc.ResponseTypeCode,
+	}
+}
+
+// ApproveDevice approves (or denies) a device code over HTTP as the user
+// would: log in at /device/login, then confirm.
+func (s *Server) ApproveDevice(ctx context.Context, userCode string, allow bool) error {
+	jar := &cookieJar{}
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	form := url.Values{"user_code": {userCode}, "username": {User + "@127.0.0.1"}, "password": {Password}}
+	resp, err := client.PostForm(s.Issuer+"/device/login", form)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("device login answered %d", resp.StatusCode)
+	}
+	action := "denied"
+	if allow {
+		action = "allowed"
+	}
+	resp, err = client.Get(s.Issuer + "/device/confirm?action=" + action)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("device confirm answered %d", resp.StatusCode)
+	}
+	return nil
+}
+
+type cookieJar struct {
+	mu      sync.Mutex
+	cookies []*http.Cookie
+}
+
+func (j *cookieJar) SetCookies(_ *url.URL, cs []*http.Cookie) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.cookies = append(j.cookies, cs...)
+}
+
+func (j *cookieJar) Cookies(*url.URL) []*http.Cookie {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.cookies
+}

@@ -1,0 +1,30 @@
+// Command testbrowser stands in for a person's browser: oauth2cred runs it as
+// $BROWSER with the authorization URL, and it signs in to the example
+// provider as the test user. TESTBROWSER_LOG, when set, names a file that
+// receives the URL it was given (to prove the browser was opened).
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"oauth2cred/integration/op"
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: testbrowser URL")
+		os.Exit(2)
+	}
+	if f := os.Getenv("TESTBROWSER_LOG"); f != "" {
+		os.WriteFile(f, []byte(os.Args[1]+"\n"), 0o600)
+	}
+	user := os.Getenv("TESTBROWSER_USER")
+	if user == "" {
+		user = op.User + "@127.0.0.1"
+	}
+	if _, err := op.PlayBrowser(os.Args[1], user, op.Password); err != nil {
+		fmt.Fprintln(os.Stderr, "testbrowser:", err)
+		os.Exit(1)
+	}
+}
