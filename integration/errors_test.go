@@ -1,0 +1,130 @@
+package integration
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Acceptance 6: bad input gets exit 2 and one clear line.
+func TestUsageErrors(t *testing.T) {
+	w := newWorld(t, 0)
+	badConfig := w.home + "/bad.toml"
+	os.WriteFile(badConfig, []byte("[services.x]\nclient_id = \n"), 0o600)
+	unknownKey := w.home + "/unknown.toml"
+	os.WriteFile(unknownKey, []byte("[services.x]\nclient_id = \"a\"\nauth_uri = \"https://x\"\n"), 0o600)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"traversal", []string{"token", "--service", "../x", "--client-id", "a", "--issuer", w.op.Issuer}, `service name "../x" is not allowed`},
+		{"dotdot", []string{"token", "--service", "..", "--client-id", "a", "--issuer", w.op.Issuer}, "is not allowed"},
+		{"unknown flag", []string{"token", "--frobnicate"}, "unknown flag --frobnicate; see 'oauth2cred token --help'"},
+		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
+		{"no client id", []string{"token", "--service", "x", "--issuer", w.op.Issuer}, "no client id"},
+		{"plain http", []string{"token", "--service", "x", "--client-id", "a", "--auth-url", "http://example.com/a", "--token-url", "https://example.com/t"}, "uses plain http"},
+		{"bad config", []string{"token", "--service", "x", "--config", badConfig}, "bad.toml, line 2"},
+		{"unknown config key", []string{"token", "--service", "x", "--config", unknownKey}, `unknown key "services.x.auth_uri"`},
+		{"missing config", []string{"token", "--service", "x", "--config", w.home + "/nope.toml"}, "cannot read config file"},
+		{"bad method", []string{"token", "--service", "x", "--client-id", "a", "--issuer", w.op.Issuer, "--method", "put"}, `--method "put"`},
+		{"bad format", []string{"token", "--service", "x", "--client-id", "a", "--issuer", w.op.Issuer, "--format", "xml"}, `--format "xml"`},
+		{"bad param", []string{"token", "--service", "x", "--client-id", "a", "--issuer", w.op.Issuer, "--param", "novalue"}, "not key=value"},
+		{"save and no-save", []string{"token", "--service", "x", "--save", "--no-save"}, "contradict"},
+		{"git op", []string{"git", "--service", "x", "fetch"}, `unknown git operation "fetch"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := w.run(tc.args...)
+			if r.code != 2 {
+				t.Fatalf("exit %d, want 2\n%s", r.code, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tc.want) || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "oauth2cred: ") {
+				t.Fatalf("stderr is not one line with %q:\n%s", tc.want, r.stderr)
+			}
+			if r.stdout != "" {
+				t.Fatalf("stdout: %q", r.stdout)
+			}
+		})
+	}
+}
+
+// Acceptance 6: server failures exit 1 (or 3) with one line, and the saved
+// file is untouched.
+func TestServerErrorsLeaveFileUntouched(t *testing.T) {
+	w := newWorld(t, 0)
+	w.addSecret("legacy-secret-xyz")
+	l := newLegacy(t, w)
+	if r := w.run(append([]string{"token", "--save"}, l.args("s")...)...); r.code != 0 {
+		t.Fatalf("login: %s", r.stderr)
+	}
+	w.age("s")
+	saved := w.fileBytes("s")
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		code    int
+		want    string
+		extra   []string
+	}{
+		{"invalid_client", func(rw http.ResponseWriter, r *http.Request) {
+			rw.Header().Set("Content-Type", "application/json")
+			rw.WriteHeader(401)
+			rw.Write([]byte(`{"error":"invalid_client","error_description":"bad secret"}`))
+		}, 1, "invalid_client (bad secret); check --client-id and --client-secret", nil},
+		{"invalid_grant non-interactive", func(rw http.ResponseWriter, r *http.Request) {
+			rw.Header().Set("Content-Type", "application/json")
+			rw.WriteHeader(400)
+			rw.Write([]byte(`{"error":"invalid_grant"}`))
+		}, 3, "oauth2cred login --service s", []string{"--non-interactive"}},
+		{"html error page", func(rw http.ResponseWriter, r *http.Request) {
+			rw.Header().Set("Content-Type", "text/html")
+			rw.WriteHeader(502)
+			rw.Write([]byte("<html><body>Bad gateway <b>nginx</b></body></html>"))
+		}, 1, "502 Bad Gateway with an HTML page", nil},
+		{"html with 200", func(rw http.ResponseWriter, r *http.Request) {
+			rw.Header().Set("Content-Type", "text/html")
+			rw.Write([]byte("<!doctype html><title>login</title>"))
+		}, 1, "not a JSON token response", nil},
+		{"wrong token type", func(rw http.ResponseWriter, r *http.Request) {
+			rw.Header().Set("Content-Type", "application/json")
+			rw.Write([]byte(`{"access_token":"mac-token-abcdefgh","token_type":"mac","expires_in":60}`))
+		}, 1, `type "mac"`, nil},
+		{"timeout", func(rw http.ResponseWriter, r *http.Request) {
+			time.Sleep(3 * time.Second)
+		}, 1, "did not answer in time", []string{"--timeout", "1s"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l.token = tc.handler
+			start := time.Now()
+			r := w.run(append(append([]string{"token"}, tc.extra...), l.args("s", "--refresh-url", l.URL+"/token")...)...)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) || strings.Count(r.stderr, "\n") != 1 {
+				t.Fatalf("exit %d (want %d), stderr:\n%s", r.code, tc.code, r.stderr)
+			}
+			if r.stdout != "" {
+				t.Fatalf("stdout: %q", r.stdout)
+			}
+			if !bytes.Equal(w.fileBytes("s"), saved) {
+				t.Fatalf("the saved token file changed")
+			}
+			if time.Since(start) > 10*time.Second {
+				t.Fatalf("took %v", time.Since(start))
+			}
+		})
+	}
+}
+
+// A token file readable by others is refused with the chmod fix.
+func TestLooseFileRefused(t *testing.T) {
+	w := newWorld(t, 0)
+	if r := w.run(append([]string{"token", "--save"}, w.service("loose")...)...); r.code != 0 {
+		t.Fatalf("login: %s", r.stderr)
+	}
+	os.Chmod(w.tokenDir+"/.loose-token", 0o644)
+	r := w.run(append([]string{"token"}, w.service("loose")...)...)
+	if r.code != 1 || !strings.Contains(r.stderr, "chmod 600 "+w.tokenDir+"/.loose-token") || r.stdout != "" {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}
