@@ -148,6 +148,9 @@ func (s *Server) collect(form url.Values, rec *recorder) {
 		if v, ok := body["access_token"].(string); ok {
 			s.issued[v] = true
 		}
+		if v, ok := body["id_token"].(string); ok {
+			s.issued[v] = true
+		}
 	}
 }
 
@@ -186,7 +189,7 @@ func (s *Server) Valid(ctx context.Context, accessToken string) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
-// Issued reports whether the token endpoint handed out accessToken. The
+// Issued reports whether the token endpoint handed out accessToken (or ID token). The
 // example's userinfo endpoint only knows user tokens; client-credentials
 // tokens are checked this way.
 func (s *Server) Issued(accessToken string) bool {
