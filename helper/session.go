@@ -56,7 +56,7 @@ func Open(set *Settings) (*Session, error) {
 		person: !set.NonInteractive && !set.ci(),
 	}
 	if svc.Keyring {
-		s.keyring = &persist.Keyring{Timeout: 2 * time.Second}
+		s.keyring = &persist.Keyring{Timeout: 1500 * time.Millisecond}
 	}
 	if svc.Insecure {
 		s.ui.warn("TLS verification is off for %q (--insecure-skip-tls-verify); anyone on the network can read its tokens", svc.Name)
@@ -120,8 +120,17 @@ func (s *Session) save(t *persist.Token) error {
 	return nil
 }
 
+// keyringWarn reports a keyring failure once per call and, unless the
+// keyring is the only store, stops using it: a stuck D-Bus must not cost
+// its timeout twice.
 func (s *Session) keyringWarn(err error) {
-	if err == nil || errors.Is(err, persist.ErrNotFound) || s.keyWarned {
+	if err == nil || errors.Is(err, persist.ErrNotFound) {
+		return
+	}
+	if errors.Is(err, persist.ErrNoKeyring) && !s.keyringOnly() {
+		s.keyring = nil
+	}
+	if s.keyWarned {
 		return
 	}
 	s.keyWarned = true
