@@ -1,0 +1,170 @@
+package integration
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+type block struct {
+	lang  string
+	lines []string // logical lines, continuations joined
+}
+
+// readmeBlocks returns the fenced code blocks of the README.
+func readmeBlocks(t *testing.T) []block {
+	t.Helper()
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []block
+	var cur *block
+	var pending string
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "```") {
+			if cur == nil {
+				cur = &block{lang: strings.TrimPrefix(line, "```")}
+			} else {
+				blocks = append(blocks, *cur)
+				cur = nil
+			}
+			continue
+		}
+		if cur == nil {
+			continue
+		}
+		if strings.HasSuffix(line, "\\") {
+			pending += strings.TrimSuffix(line, "\\")
+			continue
+		}
+		cur.lines = append(cur.lines, pending+line)
+		pending = ""
+	}
+	return blocks
+}
+
+// TestReadmeCommands runs every shell command of the README against the real
+// binary, git and kubectl, so the README cannot drift from the program.
+func TestReadmeCommands(t *testing.T) {
+	w := newWorld(t, 0)
+	cfgDir := filepath.Join(w.home, ".config", "oauth2cred")
+	os.MkdirAll(cfgDir, 0o700)
+	ran := 0
+	for _, b := range readmeBlocks(t) {
+		switch b.lang {
+		case "toml":
+			os.WriteFile(filepath.Join(cfgDir, "config.toml"), []byte(strings.Join(b.lines, "\n")), 0o600)
+		}
+	}
+	// The secret files the README names, in the test's home.
+	secretFile := filepath.Join(w.home, "ci-bot-secret")
+	for _, f := range []string{secretFile, filepath.Join(w.home, "secret.txt"), filepath.Join(cfgDir, "github-secret")} {
+		os.WriteFile(f, []byte("not-a-real-secret\n"), 0o600)
+	}
+	env := []string{"CI=true", "HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=",
+		"KUBECONFIG=" + filepath.Join(w.home, "kubeconfig"), "CLIENT_ID=abc", "GIT_TERMINAL_PROMPT=0", "BROWSER="}
+	for _, b := range readmeBlocks(t) {
+		if b.lang != "sh" {
+			continue
+		}
+		var helperURLs []string
+		for _, line := range b.lines {
+			line = strings.ReplaceAll(strings.TrimSpace(line), "/run/secrets/ci-bot", secretFile)
+			switch {
+			case line == "":
+			case strings.HasPrefix(line, "go run ./integration/demo"):
+				runDemo(t)
+				ran++
+			case strings.HasPrefix(line, "bash .ci/run"), strings.HasPrefix(line, "go build"), strings.HasPrefix(line, "ln -sf"):
+				// CI itself, and installing into the user's home: not run here.
+			case strings.HasPrefix(line, "git config"):
+				r := w.bash(t, env, line)
+				if r.code != 0 {
+					t.Fatalf("%s\nexit %d: %s", line, r.code, r.stderr)
+				}
+				if m := regexp.MustCompile(`credential\.(https://[^ ]+)\.helper`).FindStringSubmatch(line); m != nil {
+					helperURLs = append(helperURLs, m[1])
+				}
+				ran++
+			case strings.HasPrefix(line, "kubectl config set-credentials"):
+				if r := w.bash(t, env, line); r.code != 0 {
+					t.Fatalf("%s\nexit %d: %s", line, r.code, r.stderr)
+				}
+				// Real kubectl runs the plugin as configured; with nothing saved
+				// and no terminal it must show our one line.
+				r := w.bash(t, env, kubectlBinary(t)+" --user oidc --server https://127.0.0.1:9 --insecure-skip-tls-verify get --raw /version")
+				if r.code == 0 || !strings.Contains(r.stderr, `oauth2cred: no saved token for "k8s"`) {
+					t.Fatalf("kubectl with the README's credentials: exit %d\n%s", r.code, r.stderr)
+				}
+				ran++
+			case strings.HasPrefix(line, "curl "):
+				// The token command inside must fail cleanly (no token, CI): curl is not run.
+				inner := regexp.MustCompile(`\$\((oauth2cred [^)]*)\)`).FindStringSubmatch(line)
+				if inner == nil {
+					t.Fatalf("curl line without an oauth2cred call: %s", line)
+				}
+				if r := w.bash(t, env, inner[1]); r.code != 3 {
+					t.Fatalf("%s\nexit %d: %s", inner[1], r.code, r.stderr)
+				}
+				ran++
+			case strings.HasPrefix(line, "oauth2cred "):
+				r := w.bash(t, env, line)
+				if r.code == 2 || (r.code != 0 && strings.Count(r.stderr, "\n") != 1) {
+					t.Fatalf("%s\nexit %d: %s", line, r.code, r.stderr)
+				}
+				if strings.Contains(line, "setup kubectl") && !strings.Contains(r.stdout, "users:") {
+					t.Fatalf("setup kubectl printed %q", r.stdout)
+				}
+				ran++
+			default:
+				t.Fatalf("README command not covered by this test: %s", line)
+			}
+		}
+		// Real git asks the helpers the README configured.
+		for _, u := range helperURLs {
+			host := strings.TrimPrefix(u, "https://")
+			r := w.bash(t, env, "printf 'protocol=https\\nhost="+host+"\\n\\n' | git credential fill")
+			if !strings.Contains(r.stderr, "oauth2cred: no saved token for") {
+				t.Fatalf("git credential fill for %s did not reach oauth2cred:\n%s", host, r.stderr)
+			}
+		}
+	}
+	if ran < 15 {
+		t.Fatalf("only %d README commands ran", ran)
+	}
+}
+
+func (w *world) bash(t *testing.T, env []string, line string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := w.command(ctx, cmdOpts{env: env}, "bash", "-c", line)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	w.recordStderr(errb.String())
+	code := 0
+	if err != nil {
+		code = cmd.ProcessState.ExitCode()
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+// runDemo runs the README's first command as a newcomer would.
+func runDemo(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "run", "./integration/demo")
+	cmd.Dir = ".."
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Done in") || !strings.Contains(string(out), "refresh requests: 1") {
+		t.Fatalf("go run ./integration/demo: %v\n%s", err, out)
+	}
+}
