@@ -1,0 +1,140 @@
+package persist
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sample() *Token {
+	return &Token{AccessToken: "at", TokenType: "Bearer", RefreshToken: "rt", Expiry: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), ClientID: "c"}
+}
+
+func TestSaveLoad(t *testing.T) {
+	d := Dir{Path: filepath.Join(t.TempDir(), "state", "oauth2cred")}
+	if _, err := d.Load("svc"); err != ErrNotFound {
+		t.Fatalf("missing: %v", err)
+	}
+	if err := d.Save("svc", sample()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.Load("svc")
+	if err != nil || got.AccessToken != "at" || !got.Expiry.Equal(sample().Expiry) {
+		t.Fatalf("%+v %v", got, err)
+	}
+	st, _ := os.Stat(d.File("svc"))
+	dst, _ := os.Stat(d.Path)
+	if st.Mode().Perm() != 0o600 || dst.Mode().Perm() != 0o700 {
+		t.Fatalf("modes %v %v", st.Mode(), dst.Mode())
+	}
+	raw, _ := os.ReadFile(d.File("svc"))
+	for _, key := range []string{`"access_token"`, `"token_type"`, `"refresh_token"`, `"expiry": "2030-01-01T00:00:00Z"`, `"client_id"`} {
+		if !strings.Contains(string(raw), key) {
+			t.Fatalf("file lacks %s:\n%s", key, raw)
+		}
+	}
+	names, _ := d.Services()
+	if len(names) != 1 || names[0] != "svc" {
+		t.Fatalf("services %v", names)
+	}
+	entries, _ := os.ReadDir(d.Path)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp") {
+			t.Fatalf("temporary file left: %s", e.Name())
+		}
+	}
+	if err := d.Delete("svc"); err != nil || d.Delete("svc") != nil {
+		t.Fatal("delete")
+	}
+}
+
+func TestLoadRefusesUnsafeFiles(t *testing.T) {
+	d := Dir{Path: t.TempDir()}
+	d.Save("loose", sample())
+	os.Chmod(d.File("loose"), 0o640)
+	os.Mkdir(d.File("dir"), 0o700)
+	os.WriteFile(filepath.Join(d.Path, "elsewhere"), []byte(`{"access_token":"x"}`), 0o600)
+	os.Symlink(filepath.Join(d.Path, "elsewhere"), d.File("link"))
+	os.WriteFile(d.File("torn"), []byte(`{"access_token":"x`), 0o600)
+	os.WriteFile(d.File("empty"), nil, 0o600)
+	os.WriteFile(d.File("huge"), []byte(strings.Repeat(" ", maxFileSize+10)), 0o600)
+	for name, want := range map[string]string{
+		"loose": "chmod 600",
+		"dir":   "not a regular file",
+		"link":  "symbolic link",
+		"torn":  "damaged",
+		"empty": "damaged",
+		"huge":  "larger than",
+	} {
+		if _, err := d.Load(name); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err %v, want %q", name, err, want)
+		}
+	}
+	// Saving over a symlink or directory is refused too, and the target is untouched.
+	if err := d.Save("link", sample()); err == nil {
+		t.Error("saved through a symlink")
+	}
+	if b, _ := os.ReadFile(filepath.Join(d.Path, "elsewhere")); string(b) != `{"access_token":"x"}` {
+		t.Error("symlink target changed")
+	}
+	if err := d.Save("dir", sample()); err == nil {
+		t.Error("saved over a directory")
+	}
+}
+
+func TestLockIsExclusiveAndDiesWithItsHolder(t *testing.T) {
+	d := Dir{Path: t.TempDir()}
+	unlock, err := d.Lock(context.Background(), "svc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	if _, err := d.Lock(ctx, "svc"); err == nil || !strings.Contains(err.Error(), "gave up waiting") {
+		t.Fatalf("second lock: %v", err)
+	}
+	cancel()
+	unlock()
+	// A process that dies holding the lock does not block the next one.
+	// -o: the lock stays with flock(1) itself, not with its sleeping child.
+	cmd := exec.Command("flock", "-o", d.File("svc")+".lock", "sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("flock(1) from util-linux: %v", err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	cmd.Process.Kill()
+	cmd.Wait()
+	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	unlock, err = d.Lock(ctx, "svc")
+	if err != nil {
+		t.Fatalf("lock after the holder died: %v", err)
+	}
+	unlock()
+}
+
+// FuzzDecode: no token file content panics, and what decodes encodes and
+// decodes to the same token.
+func FuzzDecode(f *testing.F) {
+	b, _ := sample().Encode()
+	f.Add(b)
+	f.Add([]byte(`{"refresh_token":"r","expiry":"not a time"}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tok, err := Decode(data)
+		if err != nil {
+			return
+		}
+		again, err := tok.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok2, err := Decode(again)
+		if err != nil || tok2.AccessToken != tok.AccessToken || tok2.RefreshToken != tok.RefreshToken || !tok2.Expiry.Equal(tok.Expiry) {
+			t.Fatalf("round trip: %v", err)
+		}
+	})
+}
