@@ -113,8 +113,8 @@ func TestLoopbackAcceptsOneValidCallback(t *testing.T) {
 func TestLoopbackRejects(t *testing.T) {
 	for _, tc := range []struct {
 		name, query, want string
-		issuer           string
-		issRequired      bool
+		issuer            string
+		issRequired       bool
 	}{
 		{"wrong state", "code=abc&state=forged", "wrong state", "", false},
 		{"error answer", "error=access_denied&error_description=User+said+no&state=STATE", "access_denied (User said no); the sign-in was declined", "", false},
