@@ -23,17 +23,37 @@ type legacy struct {
 	forms    []url.Values
 	n        int
 	// token, when set, replaces the /token handler.
-	token   http.HandlerFunc
-	polls   []time.Time
-	pending int // device polls answered authorization_pending first
-	slow    int // then slow_down
+	token http.HandlerFunc
+	// auth, when set, replaces the /auth handler.
+	auth http.HandlerFunc
+	// discovery, when set, is served at /.well-known/openid-configuration.
+	discovery string
+	// idTokenSize, when set, adds an id_token of that many bytes to answers.
+	idTokenSize int
+	polls       []time.Time
+	pending     int // device polls answered authorization_pending first
+	slow        int // then slow_down
 }
 
-func newLegacy(t *testing.T, w *world) *legacy {
+func newLegacy(t *testing.T, w *world) *legacy { return startLegacy(t, w, false) }
+
+func startLegacy(t *testing.T, w *world, useTLS bool) *legacy {
 	l := &legacy{}
 	mux := http.NewServeMux()
+	mux.HandleFunc("/.well-known/openid-configuration", func(rw http.ResponseWriter, r *http.Request) {
+		if l.discovery == "" {
+			http.NotFound(rw, r)
+			return
+		}
+		rw.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(rw, strings.ReplaceAll(l.discovery, "URL", l.URL))
+	})
 	mux.HandleFunc("/auth", func(rw http.ResponseWriter, r *http.Request) {
 		l.record(r)
+		if l.auth != nil {
+			l.auth(rw, r)
+			return
+		}
 		q := r.URL.Query()
 		u, _ := url.Parse(q.Get("redirect_uri"))
 		u.RawQuery = url.Values{"code": {"legacy-code-" + q.Get("state")[:8]}, "state": {q.Get("state")}}.Encode()
@@ -47,8 +67,12 @@ func newLegacy(t *testing.T, w *world) *legacy {
 		at, rt := fmt.Sprintf("%s-access-%d-abcdefgh", prefix, n), fmt.Sprintf("%s-refresh-%d-abcdefgh", prefix, n)
 		w.addSecret(at)
 		w.addSecret(rt)
+		answer := map[string]any{"access_token": at, "token_type": "bearer", "expires_in": 3600, "refresh_token": rt}
+		if l.idTokenSize > 0 {
+			answer["id_token"] = strings.Repeat("i", l.idTokenSize)
+		}
 		rw.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(rw).Encode(map[string]any{"access_token": at, "token_type": "bearer", "expires_in": 3600, "refresh_token": rt})
+		json.NewEncoder(rw).Encode(answer)
 	}
 	mux.HandleFunc("/token", func(rw http.ResponseWriter, r *http.Request) {
 		l.record(r)
@@ -88,7 +112,11 @@ func newLegacy(t *testing.T, w *world) *legacy {
 		rw.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(rw, `{"device_code":"legacy-device-code-123","user_code":"WDJB-MJHT","verification_uri":"https://example.com/device","expires_in":120,"interval":1}`)
 	})
-	l.Server = httptest.NewServer(mux)
+	if useTLS {
+		l.Server = httptest.NewTLSServer(mux)
+	} else {
+		l.Server = httptest.NewServer(mux)
+	}
 	t.Cleanup(l.Close)
 	return l
 }
@@ -99,9 +127,6 @@ func (l *legacy) record(r *http.Request) {
 	defer l.mu.Unlock()
 	l.requests = append(l.requests, r)
 	l.forms = append(l.forms, r.Form)
-	if c := r.Form.Get("code"); c != "" {
-		_ = c
-	}
 }
 
 // find returns the recorded requests to path.

@@ -108,7 +108,19 @@ func (d Dir) Save(service string, t *Token) error {
 	}
 	ok = true
 	syncDir(d.Path)
+	d.sweep(service)
 	return nil
+}
+
+// sweep removes temporary files that a killed writer left behind. Only old
+// ones: a concurrent writer's file is seconds old at most.
+func (d Dir) sweep(service string) {
+	stale, _ := filepath.Glob(filepath.Join(d.Path, "."+service+"-token.tmp*"))
+	for _, f := range stale {
+		if st, err := os.Lstat(f); err == nil && time.Since(st.ModTime()) > time.Minute {
+			os.Remove(f)
+		}
+	}
 }
 
 // Delete removes the token file of service; a missing file is not an error.
