@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -40,5 +42,43 @@ func TestStatusAndLogout(t *testing.T) {
 	r = w.run("status")
 	if r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "no saved tokens") {
 		t.Fatalf("status after logout: %q %q", r.stdout, r.stderr)
+	}
+}
+
+// SPEC §3: two first logins at once never fight over the redirect port; the
+// second waits on the lock and uses the token the first saved.
+func TestConcurrentLoginsShareOneFlow(t *testing.T) {
+	w := newWorld(t, 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	args := append([]string{"token", "--save", "--redirect-port", port}, w.service("two")...)
+	results := make(chan result, 2)
+	for range 2 {
+		go func() { results <- w.run(args...) }()
+	}
+	a, b := <-results, <-results
+	if a.code != 0 || b.code != 0 || a.stdout != b.stdout {
+		t.Fatalf("exits %d %d, same token %v\n%s\n%s", a.code, b.code, a.stdout == b.stdout, a.stderr, b.stderr)
+	}
+	if n := w.op.Count("/oauth/token authorization_code"); n != 1 {
+		t.Fatalf("code exchanges: %d, want 1", n)
+	}
+}
+
+// Issue 6: help for the main commands shows examples.
+func TestHelpShowsExamples(t *testing.T) {
+	w := newWorld(t, 0)
+	for _, args := range [][]string{{"--help"}, {"git", "--help"}, {"kubectl", "--help"}, {"token", "--help"}} {
+		r := w.run(args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "Examples:") || !strings.Contains(r.stdout, "oauth2cred ") {
+			t.Fatalf("%v: exit %d\n%s", args, r.code, r.stdout)
+		}
+	}
+	if r := w.run("version"); r.code != 0 || !strings.HasPrefix(r.stdout, "oauth2cred ") {
+		t.Fatalf("version: %q", r.stdout)
 	}
 }

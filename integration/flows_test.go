@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -204,5 +205,75 @@ func TestNoTerminalNoPromptNoSave(t *testing.T) {
 	r = w.runWith(cmdOpts{env: []string{"CI=true"}}, append([]string{"token"}, w.service("q")...)...)
 	if r.code != 3 || !strings.Contains(r.stderr, "oauth2cred login --service q") {
 		t.Fatalf("CI without a token: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// SPEC §3: over SSH the browser cannot reach the loopback listener; the
+// person pastes the address the browser ended on at the terminal prompt.
+func TestPasteAddressOverSSH(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		paste func(final string) string
+		ok    bool
+	}{
+		{"full address", func(final string) string { return final }, true},
+		{"bare code", func(final string) string {
+			u, _ := url.Parse(final)
+			return u.Query().Get("code")
+		}, true},
+		{"address with a forged state", func(final string) string {
+			u, _ := url.Parse(final)
+			q := u.Query()
+			q.Set("state", "forged")
+			u.RawQuery = q.Encode()
+			return u.String()
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, 0)
+			ptmx, tty, err := pty.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ptmx.Close()
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+			defer cancel()
+			// No browser on this machine (SSH): --no-browser, no $BROWSER.
+			cmd := w.command(ctx, cmdOpts{tty: tty, env: []string{"BROWSER=", "DISPLAY="}}, bin.oauth2cred,
+				append([]string{"token", "--save", "--no-browser", "--flow", "browser"}, w.service("ssh")...)...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			tty.Close()
+			term := newStream()
+			go io.Copy(term, ptmx)
+			m := term.waitFor(t, regexp.MustCompile(`(http://127\.0\.0\.1:\d+/auth\?\S+)`), 30*time.Second)
+			term.waitFor(t, regexp.MustCompile(`paste the address`), 10*time.Second)
+			final, err := op.SignInElsewhere(m[1], op.User+"@127.0.0.1", op.Password)
+			if err != nil || final == "" {
+				t.Fatalf("signing in elsewhere: %q %v", final, err)
+			}
+			w.addSecret(final)
+			pasted := tc.paste(final)
+			ptmx.Write([]byte(pasted + "\r"))
+			err = cmd.Wait()
+			// The terminal echoes what the person pasted; everything else
+			// on the screen is ours and is scanned for secrets.
+			w.recordStderr(stderr.String() + strings.ReplaceAll(term.String(), pasted, ""))
+			if !tc.ok {
+				if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(stderr.String(), "wrong state") {
+					t.Fatalf("forged paste: exit %d\n%s", cmd.ProcessState.ExitCode(), stderr.String())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("exit: %v\n%s\n%s", err, stderr.String(), term.String())
+			}
+			if !w.op.Valid(ctx, strings.TrimSpace(stdout.String())) {
+				t.Fatal("the token from a pasted answer is not accepted")
+			}
+		})
 	}
 }
