@@ -72,13 +72,9 @@ func newApp() *cli.App {
 				UsageText:   "oauth2cred token --service NAME [--format token|header|json|env] [flags]",
 				Description: tokenDescription,
 				Flags:       append(flags[:len(flags):len(flags)], str(&cli.StringFlag{Name: "format", Value: "token", Usage: "output: token, header (Authorization: Bearer …), json or env"})),
-				Action: func(c *cli.Context) error {
-					set, err := settings(c)
-					if err != nil {
-						return err
-					}
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
 					return helper.Token(c.Context, set, c.String("format"), os.Stdout)
-				},
+				}),
 			},
 			{
 				Name:        "git",
@@ -87,13 +83,9 @@ func newApp() *cli.App {
 				Description: gitDescription,
 				Flags:       flags,
 				Subcommands: gitOps(flags),
-				Action: func(c *cli.Context) error {
-					set, err := settings(c)
-					if err != nil {
-						return err
-					}
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
 					return helper.Git(c.Context, set, c.Args().First(), os.Stdin, os.Stdout)
-				},
+				}),
 			},
 			{
 				Name:        "kubectl",
@@ -101,13 +93,9 @@ func newApp() *cli.App {
 				UsageText:   "oauth2cred kubectl --service NAME [--token-type id_token]",
 				Description: kubectlDescription,
 				Flags:       flags,
-				Action: func(c *cli.Context) error {
-					set, err := settings(c)
-					if err != nil {
-						return err
-					}
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
 					return helper.Kubectl(c.Context, set, os.Getenv("KUBERNETES_EXEC_INFO"), os.Stdout)
-				},
+				}),
 			},
 			{
 				Name:        "login",
@@ -115,13 +103,9 @@ func newApp() *cli.App {
 				UsageText:   "oauth2cred login --service NAME [--save] [flags]",
 				Description: "Examples:\n  oauth2cred login --service work-gitlab\n  oauth2cred login --service github --flow device",
 				Flags:       flags,
-				Action: func(c *cli.Context) error {
-					set, err := settings(c)
-					if err != nil {
-						return err
-					}
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
 					return helper.Login(c.Context, set)
-				},
+				}),
 			},
 			{
 				Name:        "logout",
@@ -129,13 +113,9 @@ func newApp() *cli.App {
 				UsageText:   "oauth2cred logout --service NAME",
 				Description: "Revokes the refresh token (RFC 7009) when the server has a revocation endpoint,\nthen deletes the token file and the keyring entry.\n\nExample:\n  oauth2cred logout --service github",
 				Flags:       flags,
-				Action: func(c *cli.Context) error {
-					set, err := settings(c)
-					if err != nil {
-						return err
-					}
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
 					return helper.Logout(c.Context, set)
-				},
+				}),
 			},
 			{
 				Name:        "status",
@@ -143,13 +123,9 @@ func newApp() *cli.App {
 				UsageText:   "oauth2cred status [--token-dir DIR]",
 				Description: "Example:\n  oauth2cred status",
 				Flags:       flags,
-				Action: func(c *cli.Context) error {
-					set, err := settings(c)
-					if err != nil {
-						return err
-					}
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
 					return helper.Status(set, os.Stdout)
-				},
+				}),
 			},
 			{
 				Name:      "setup",
@@ -162,14 +138,12 @@ func newApp() *cli.App {
 					UsageText:   "oauth2cred setup kubectl --service NAME [service flags]",
 					Description: "Example:\n  oauth2cred setup kubectl --service oidc --issuer https://login.example.com --client-id kube --token-type id_token",
 					Flags:       flags,
-					Action: func(c *cli.Context) error {
-						set, err := settings(c)
-						if err != nil {
-							return err
-						}
+					Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+						// Echo the service flags as given, so the plugin is
+						// called exactly as this command was.
 						i := slices.Index(os.Args, "kubectl")
 						return helper.KubeconfigUser(set, os.Stdout, os.Args[i+1:])
-					},
+					}),
 				}},
 			},
 			{
@@ -192,13 +166,9 @@ func gitOps(flags []cli.Flag) []*cli.Command {
 			Usage:        "git credential " + op,
 			Flags:        flags,
 			OnUsageError: usageError("oauth2cred git " + op),
-			Action: func(c *cli.Context) error {
-				set, err := settings(c)
-				if err != nil {
-					return err
-				}
+			Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
 				return helper.Git(c.Context, set, op, os.Stdin, os.Stdout)
-			},
+			}),
 		})
 	}
 	return cmds
@@ -390,6 +360,17 @@ func settings(c *cli.Context) (*helper.Settings, error) {
 		return nil, &helper.ExitError{Code: helper.ExitUsage, Msg: "--save and --no-save contradict each other; pass one"}
 	}
 	return set, nil
+}
+
+// withSettings reads the flags before running the command's action.
+func withSettings(action func(*cli.Context, *helper.Settings) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		set, err := settings(c)
+		if err != nil {
+			return err
+		}
+		return action(c, set)
+	}
 }
 
 // withUsageErrors gives every command the one-line usage error.

@@ -29,13 +29,9 @@ func Token(ctx context.Context, set *Settings, format string, stdout io.Writer) 
 		return err
 	}
 	defer s.Close()
-	t, err := s.Token(ctx)
+	t, value, expiry, err := s.handOut(ctx)
 	if err != nil {
 		return err
-	}
-	value, expiry := s.wanted(t)
-	if value == "" {
-		return failure(fmt.Errorf("the server issued no %s for %q; for an ID token add --scope openid", s.svc.TokenType, s.svc.Name))
 	}
 	var out string
 	switch format {
@@ -66,6 +62,20 @@ func Token(ctx context.Context, set *Settings, format string, stdout io.Writer) 
 	}
 	_, err = io.WriteString(stdout, out)
 	return err
+}
+
+// handOut returns a valid token and the value handed out of it (per
+// --token-type) with that value's expiry.
+func (s *Session) handOut(ctx context.Context) (*persist.Token, string, time.Time, error) {
+	t, err := s.Token(ctx)
+	if err != nil {
+		return nil, "", time.Time{}, err
+	}
+	value, expiry := s.wanted(t)
+	if value == "" {
+		return nil, "", time.Time{}, failure(fmt.Errorf("the server issued no %s for %q; for an ID token add --scope openid", s.svc.TokenType, s.svc.Name))
+	}
+	return t, value, expiry, nil
 }
 
 func shellQuote(s string) string {
@@ -170,11 +180,10 @@ func Git(ctx context.Context, set *Settings, op string, stdin io.Reader, stdout 
 	if op == "erase" {
 		return s.Drop(ctx, req.Get("password"))
 	}
-	t, err := s.Token(ctx)
+	t, value, expiry, err := s.handOut(ctx)
 	if err != nil {
 		return err
 	}
-	value, expiry := s.wanted(t)
 	var ans protocol.Credential
 	if s.svc.GitBearer && req.Has("capability[]", "authtype") {
 		ans = protocol.Credential{{Key: "capability[]", Value: "authtype"}, {Key: "authtype", Value: "Bearer"}, {Key: "credential", Value: value}}
@@ -240,13 +249,9 @@ func Kubectl(ctx context.Context, set *Settings, execInfo string, stdout io.Writ
 		s.person = false
 		s.ui.noTTY = true
 	}
-	t, err := s.Token(ctx)
+	_, value, expiry, err := s.handOut(ctx)
 	if err != nil {
 		return err
-	}
-	value, expiry := s.wanted(t)
-	if value == "" {
-		return failure(fmt.Errorf("the server issued no %s for %q; for an ID token add --scope openid", s.svc.TokenType, s.svc.Name))
 	}
 	b, err := protocol.EncodeExecCredential(info.APIVersion, value, expiry)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,21 +18,26 @@ import (
 	"oauth2cred/integration/op"
 )
 
+// startDevice starts a device flow and returns it once the user code is shown.
+func startDevice(t *testing.T, w *world, ctx context.Context, args ...string) (cmd *exec.Cmd, stdout *bytes.Buffer, stderr *stream, userCode string) {
+	t.Helper()
+	cmd = w.command(ctx, cmdOpts{}, bin.oauth2cred, append(append([]string{"token", "--flow", "device"}, args...), w.service("dev")...)...)
+	stdout, stderr = &bytes.Buffer{}, newStream()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	m := stderr.waitFor(t, regexp.MustCompile(`enter the code (\S+)\n`), 20*time.Second)
+	return cmd, stdout, stderr, m[1]
+}
+
 // Acceptance 2: the device flow, approved over HTTP as the user would.
 func TestDeviceFlow(t *testing.T) {
 	w := newWorld(t, 0)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	cmd := w.command(ctx, cmdOpts{}, bin.oauth2cred, append([]string{"token", "--save", "--flow", "device"}, w.service("dev")...)...)
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	stderr := newStream()
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	m := stderr.waitFor(t, regexp.MustCompile(`enter the code (\S+)\n`), 20*time.Second)
-	if err := w.op.ApproveDevice(ctx, m[1], true); err != nil {
+	cmd, stdout, stderr, code := startDevice(t, w, ctx, "--save")
+	if err := w.op.ApproveDevice(ctx, code, true); err != nil {
 		t.Fatal(err)
 	}
 	err := cmd.Wait()
@@ -59,14 +65,8 @@ func TestDeviceFlowDenied(t *testing.T) {
 	w := newWorld(t, 0)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	cmd := w.command(ctx, cmdOpts{}, bin.oauth2cred, append([]string{"token", "--flow", "device"}, w.service("dev")...)...)
-	stderr := newStream()
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	m := stderr.waitFor(t, regexp.MustCompile(`enter the code (\S+)\n`), 20*time.Second)
-	if err := w.op.ApproveDevice(ctx, m[1], false); err != nil {
+	cmd, _, stderr, code := startDevice(t, w, ctx)
+	if err := w.op.ApproveDevice(ctx, code, false); err != nil {
 		t.Fatal(err)
 	}
 	err := cmd.Wait()
@@ -139,6 +139,29 @@ func TestConcurrentRefreshIsSingle(t *testing.T) {
 	mustJSON(t, w.fileBytes("par"))
 }
 
+// onTerminal starts oauth2cred with a new pseudo-terminal as its controlling
+// terminal; term collects the screen, ptmx types.
+func (w *world) onTerminal(t *testing.T, env []string, args ...string) (cmd *exec.Cmd, ptmx *os.File, stdout, stderr *bytes.Buffer, term *stream) {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ptmx.Close() })
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	t.Cleanup(cancel)
+	cmd = w.command(ctx, cmdOpts{tty: tty, env: env}, bin.oauth2cred, args...)
+	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	term = newStream()
+	go io.Copy(term, ptmx)
+	return cmd, ptmx, stdout, stderr, term
+}
+
 // Acceptance 4: the save prompt on a real pseudo-terminal.
 func TestSavePromptOnTerminal(t *testing.T) {
 	for _, tc := range []struct {
@@ -151,22 +174,7 @@ func TestSavePromptOnTerminal(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, 0)
-			ptmx, tty, err := pty.Open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ptmx.Close()
-			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-			defer cancel()
-			cmd := w.command(ctx, cmdOpts{tty: tty}, bin.oauth2cred, append([]string{"token"}, w.service("p")...)...)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			tty.Close()
-			term := newStream()
-			go io.Copy(term, ptmx)
+			cmd, ptmx, stdout, stderr, term := w.onTerminal(t, nil, append([]string{"token"}, w.service("p")...)...)
 			term.waitFor(t, regexp.MustCompile(`so later calls refresh silently\? \[Y/n\]`), 30*time.Second)
 			screen := term.String()
 			if !strings.Contains(screen, `Save the token for "p" in `+w.tokenDir+`/.p-token`) {
@@ -180,7 +188,7 @@ func TestSavePromptOnTerminal(t *testing.T) {
 			if strings.Contains(stdout.String(), "Save") || strings.TrimSpace(stdout.String()) == "" {
 				t.Fatalf("stdout must be the token only: %q", stdout.String())
 			}
-			_, err = os.Stat(w.tokenDir + "/.p-token")
+			_, err := os.Stat(w.tokenDir + "/.p-token")
 			if saved := err == nil; saved != tc.saved {
 				t.Fatalf("answer %q: saved=%v, want %v", tc.answer, saved, tc.saved)
 			}
@@ -231,24 +239,9 @@ func TestPasteAddressOverSSH(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, 0)
-			ptmx, tty, err := pty.Open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ptmx.Close()
-			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-			defer cancel()
 			// No browser on this machine (SSH): --no-browser, no $BROWSER.
-			cmd := w.command(ctx, cmdOpts{tty: tty, env: []string{"BROWSER=", "DISPLAY="}}, bin.oauth2cred,
+			cmd, ptmx, stdout, stderr, term := w.onTerminal(t, []string{"BROWSER=", "DISPLAY="},
 				append([]string{"token", "--save", "--no-browser", "--flow", "browser"}, w.service("ssh")...)...)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			tty.Close()
-			term := newStream()
-			go io.Copy(term, ptmx)
 			m := term.waitFor(t, regexp.MustCompile(`(http://127\.0\.0\.1:\d+/auth\?\S+)`), 30*time.Second)
 			term.waitFor(t, regexp.MustCompile(`paste the address`), 10*time.Second)
 			final, err := op.SignInElsewhere(m[1], op.User+"@127.0.0.1", op.Password)
@@ -271,7 +264,7 @@ func TestPasteAddressOverSSH(t *testing.T) {
 			if err != nil {
 				t.Fatalf("exit: %v\n%s\n%s", err, stderr.String(), term.String())
 			}
-			if !w.op.Valid(ctx, strings.TrimSpace(stdout.String())) {
+			if !w.op.Valid(t.Context(), strings.TrimSpace(stdout.String())) {
 				t.Fatal("the token from a pasted answer is not accepted")
 			}
 		})

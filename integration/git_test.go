@@ -49,18 +49,19 @@ func (g *gitWorld) helperArgs(service string) string {
 func (g *gitWorld) gitCmd(dir string, helper string, args ...string) result {
 	g.t.Helper()
 	full := []string{"-c", "credential.helper=", "-c", "credential.helper=" + helper, "-c", "user.name=t", "-c", "user.email=t@example.com"}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := g.command(ctx, cmdOpts{dir: dir, env: []string{"GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=", "SSH_ASKPASS="}}, "git", append(full, args...)...)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	g.recordStderr(errb.String())
-	code := 0
-	if err != nil {
-		code = cmd.ProcessState.ExitCode()
+	return g.exec(cmdOpts{dir: dir, env: []string{"GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=", "SSH_ASKPASS="}}, "git", append(full, args...)...)
+}
+
+// cloned logs in, clones the repository, and returns the helper and clone.
+func (g *gitWorld) cloned(service string) (helper, dir string) {
+	g.t.Helper()
+	g.login(service)
+	helper = "!oauth2cred git " + g.helperArgs(service)
+	dir = filepath.Join(g.home, "clone")
+	if r := g.gitCmd(g.home, helper, "clone", "-q", g.git.URL+"/repo.git", dir); r.code != 0 {
+		g.t.Fatalf("clone: %s", r.stderr)
 	}
-	return result{out.String(), errb.String(), code}
+	return helper, dir
 }
 
 func (g *gitWorld) login(service string) {
@@ -110,12 +111,7 @@ func TestGitCloneAndPush(t *testing.T) {
 // Acceptance 2: an expired token is refreshed once, and fetch succeeds.
 func TestGitFetchAfterExpiry(t *testing.T) {
 	g := newGitWorld(t)
-	g.login("git")
-	helper := "!oauth2cred git " + g.helperArgs("git")
-	dir := filepath.Join(g.home, "clone")
-	if r := g.gitCmd(g.home, helper, "clone", "-q", g.git.URL+"/repo.git", dir); r.code != 0 {
-		t.Fatalf("clone: %s", r.stderr)
-	}
+	helper, dir := g.cloned("git")
 	g.age("git")
 	before := g.op.Count("/oauth/token refresh_token")
 	if r := g.gitCmd(dir, helper, "fetch", "-q"); r.code != 0 {
@@ -130,12 +126,7 @@ func TestGitFetchAfterExpiry(t *testing.T) {
 // erases it, the next refreshes and succeeds; the refresh token survives.
 func TestGitRecoversFromRevokedToken(t *testing.T) {
 	g := newGitWorld(t)
-	g.login("git")
-	helper := "!oauth2cred git " + g.helperArgs("git")
-	dir := filepath.Join(g.home, "clone")
-	if r := g.gitCmd(g.home, helper, "clone", "-q", g.git.URL+"/repo.git", dir); r.code != 0 {
-		t.Fatalf("clone: %s", r.stderr)
-	}
+	helper, dir := g.cloned("git")
 	old := g.token("git")
 	if err := g.op.Revoke(t.Context(), old.AccessToken, "access_token"); err != nil {
 		t.Fatal(err)

@@ -110,20 +110,26 @@ func (w *world) run(args ...string) result { return w.runWith(cmdOpts{}, args...
 
 func (w *world) runWith(o cmdOpts, args ...string) result {
 	w.t.Helper()
+	return w.exec(o, bin.oauth2cred, args...)
+}
+
+// exec runs any program in the world (oauth2cred, git, kubectl, bash) with
+// a time limit, and keeps its stderr for the secret scan.
+func (w *world) exec(o cmdOpts, name string, args ...string) result {
+	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := w.command(ctx, o, bin.oauth2cred, args...)
+	cmd := w.command(ctx, o, name, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	w.recordStderr(stderr.String())
 	code := 0
 	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			w.t.Fatalf("oauth2cred %v: %v", args, err)
+		if _, ok := err.(*exec.ExitError); !ok {
+			w.t.Fatalf("%s %v: %v", name, args, err)
 		}
-		code = ee.ExitCode()
+		code = cmd.ProcessState.ExitCode()
 	}
 	return result{stdout.String(), stderr.String(), code}
 }

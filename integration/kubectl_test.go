@@ -117,18 +117,7 @@ func mustRead(path string) string {
 
 func (w *world) kubectl(t *testing.T, kubeconfig string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := w.command(ctx, cmdOpts{}, kubectlBinary(t), "--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(w.home, "kcache"), "get", "--raw", "/version")
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	w.recordStderr(errb.String())
-	code := 0
-	if err != nil {
-		code = cmd.ProcessState.ExitCode()
-	}
-	return result{out.String(), errb.String(), code}
+	return w.exec(cmdOpts{}, kubectlBinary(t), "--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(w.home, "kcache"), "get", "--raw", "/version")
 }
 
 // Acceptance 1 and 2: v1 and v1beta1, access and ID tokens, one refresh.

@@ -142,18 +142,7 @@ func TestReadmeCommands(t *testing.T) {
 
 func (w *world) bash(t *testing.T, env []string, line string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := w.command(ctx, cmdOpts{env: env}, "bash", "-c", line)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	w.recordStderr(errb.String())
-	code := 0
-	if err != nil {
-		code = cmd.ProcessState.ExitCode()
-	}
-	return result{out.String(), errb.String(), code}
+	return w.exec(cmdOpts{env: env}, "bash", "-c", line)
 }
 
 // runDemo runs the README's first command as a newcomer would.

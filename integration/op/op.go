@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"sync"
@@ -206,15 +207,22 @@ func (s *Server) Revoke(ctx context.Context, token, hint string) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
+	return expectOK("revoke")(http.DefaultClient.Do(req))
+}
+
+// expectOK returns a check that drains and closes a response and wants 200.
+func expectOK(what string) func(*http.Response, error) error {
+	return func(resp *http.Response, err error) error {
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s answered %d", what, resp.StatusCode)
+		}
+		return nil
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("revoke answered %d", resp.StatusCode)
-	}
-	return nil
 }
 
 // Storage wraps the example storage.
@@ -285,47 +293,15 @@ func deviceAsAuth(req zop.TokenRequest) zop.TokenRequest {
 // ApproveDevice approves (or denies) a device code over HTTP as the user
 // would: log in at /device/login, then confirm.
 func (s *Server) ApproveDevice(ctx context.Context, userCode string, allow bool) error {
-	jar := &cookieJar{}
+	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
 	form := url.Values{"user_code": {userCode}, "username": {User + "@127.0.0.1"}, "password": {Password}}
-	resp, err := client.PostForm(s.Issuer+"/device/login", form)
-	if err != nil {
+	if err := expectOK("device login")(client.PostForm(s.Issuer+"/device/login", form)); err != nil {
 		return err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("device login answered %d", resp.StatusCode)
 	}
 	action := "denied"
 	if allow {
 		action = "allowed"
 	}
-	resp, err = client.Get(s.Issuer + "/device/confirm?action=" + action)
-	if err != nil {
-		return err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("device confirm answered %d", resp.StatusCode)
-	}
-	return nil
-}
-
-type cookieJar struct {
-	mu      sync.Mutex
-	cookies []*http.Cookie
-}
-
-func (j *cookieJar) SetCookies(_ *url.URL, cs []*http.Cookie) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.cookies = append(j.cookies, cs...)
-}
-
-func (j *cookieJar) Cookies(*url.URL) []*http.Cookie {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.cookies
+	return expectOK("device confirm")(client.Get(s.Issuer + "/device/confirm?action=" + action))
 }
