@@ -38,7 +38,7 @@ func (c *Config) Device(ctx context.Context, out io.Writer) (*Token, error) {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("the device code expired before it was approved; run the command again")
 		}
-		return nil, wrap(describe("token endpoint", c.Endpoints.TokenURL), err)
+		return nil, scrub(wrap(describe("token endpoint", c.Endpoints.TokenURL), err), da.DeviceCode, c.ClientSecret)
 	}
 	return c.fromOAuth2(describe("token endpoint", c.Endpoints.TokenURL), t)
 }

@@ -223,7 +223,33 @@ func wrap(endpoint string, err error) error {
 	if strings.Contains(msg, "cannot parse json") || strings.Contains(msg, "invalid character") {
 		return fmt.Errorf("%s answered with something that is not a JSON token response; check the endpoint URL", endpoint)
 	}
-	return fmt.Errorf("request to %s failed: %s", endpoint, clean(msg))
+	return fmt.Errorf("request to %s failed: %s; check the URL and the network (or HTTPS_PROXY)", endpoint, clean(msg))
+}
+
+// scrub removes secrets of the request from an error: a hostile or buggy
+// server may echo them back in its error_description.
+func scrub(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	replace := func(s string) string {
+		for _, sec := range secrets {
+			if len(sec) >= 4 {
+				s = strings.ReplaceAll(s, sec, "[redacted]")
+			}
+		}
+		return s
+	}
+	var se *ServerError
+	if errors.As(err, &se) {
+		c := *se
+		c.Code, c.Description = replace(c.Code), replace(c.Description)
+		return &c
+	}
+	if msg := replace(err.Error()); msg != err.Error() {
+		return errors.New(msg)
+	}
+	return err
 }
 
 func looksHTML(body []byte) bool {

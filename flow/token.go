@@ -21,6 +21,11 @@ const maxBody = 1 << 20
 
 // exchange trades an authorization code for a token.
 func (c *Config) exchange(ctx context.Context, code, verifier, redirect string) (*Token, error) {
+	t, err := c.exchange1(ctx, code, verifier, redirect)
+	return t, scrub(err, code, verifier, c.ClientSecret)
+}
+
+func (c *Config) exchange1(ctx context.Context, code, verifier, redirect string) (*Token, error) {
 	endpoint := describe("token endpoint", c.Endpoints.TokenURL)
 	if c.Method == MethodGet {
 		return c.getToken(ctx, c.Endpoints.TokenURL, url.Values{
@@ -40,6 +45,11 @@ func (c *Config) exchange(ctx context.Context, code, verifier, redirect string) 
 // Refresh trades a refresh token for a new token at the refresh endpoint.
 // When the server sends no new refresh token the old one is kept.
 func (c *Config) Refresh(ctx context.Context, refreshToken string) (*Token, error) {
+	t, err := c.refresh(ctx, refreshToken)
+	return t, scrub(err, refreshToken, c.ClientSecret)
+}
+
+func (c *Config) refresh(ctx context.Context, refreshToken string) (*Token, error) {
 	u := c.refreshURL()
 	endpoint := describe("refresh endpoint", u)
 	var tok *Token
@@ -69,6 +79,11 @@ func (c *Config) Refresh(ctx context.Context, refreshToken string) (*Token, erro
 
 // ClientCredentials gets a token for the client itself (RFC 6749 §4.4), for CI.
 func (c *Config) ClientCredentials(ctx context.Context) (*Token, error) {
+	t, err := c.clientCredentials(ctx)
+	return t, scrub(err, c.ClientSecret)
+}
+
+func (c *Config) clientCredentials(ctx context.Context) (*Token, error) {
 	endpoint := describe("token endpoint", c.Endpoints.TokenURL)
 	if c.ClientSecret == "" {
 		return nil, fmt.Errorf("the client-credentials flow needs a client secret; pass --client-secret-file or set OAUTH2CRED_CLIENT_SECRET")
@@ -97,6 +112,10 @@ func (c *Config) ClientCredentials(ctx context.Context) (*Token, error) {
 // Revoke asks the server to revoke token (RFC 7009); hint is
 // "refresh_token" or "access_token".
 func (c *Config) Revoke(ctx context.Context, token, hint string) error {
+	return scrub(c.revoke(ctx, token, hint), token, c.ClientSecret)
+}
+
+func (c *Config) revoke(ctx context.Context, token, hint string) error {
 	u := c.Endpoints.RevokeURL
 	endpoint := describe("revocation endpoint", u)
 	v := url.Values{"token": {token}, "token_type_hint": {hint}}

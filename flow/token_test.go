@@ -160,3 +160,21 @@ func TestWrapNeverShowsQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A server that echoes our secrets in its error text does not get them printed.
+func TestErrorsNeverEchoSecrets(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		fmt.Fprintf(w, `{"error":"invalid_grant","error_description":"bad token %s with secret %s"}`, r.Form.Get("refresh_token"), r.Form.Get("client_secret"))
+	}))
+	defer srv.Close()
+	for _, method := range []string{MethodPost, MethodGet} {
+		cfg := &Config{ClientID: "c", ClientSecret: "s3cr3t-value", Method: method, Endpoints: Endpoints{TokenURL: srv.URL}}
+		_, err := cfg.Refresh(context.Background(), "refresh-token-value")
+		if err == nil || strings.Contains(err.Error(), "refresh-token-value") || strings.Contains(err.Error(), "s3cr3t-value") || !IsInvalidGrant(err) {
+			t.Fatalf("%s: %v", method, err)
+		}
+	}
+}
