@@ -82,3 +82,36 @@ func TestHelpShowsExamples(t *testing.T) {
 		t.Fatalf("version: %q", r.stdout)
 	}
 }
+
+// SPEC §3: invalid_grant means the session is gone: with a person at hand the
+// flow runs again and the new token replaces the saved one (no prompt: the
+// person chose to save before); --no-save keeps a new login unsaved.
+func TestEndedSessionSignsInAgain(t *testing.T) {
+	w := newWorld(t, 0)
+	if r := w.run(append([]string{"token", "--save"}, w.service("again")...)...); r.code != 0 {
+		t.Fatalf("login: %s", r.stderr)
+	}
+	old := w.token("again")
+	if err := w.op.Revoke(t.Context(), old.RefreshToken, "refresh_token"); err != nil {
+		t.Fatal(err)
+	}
+	w.age("again")
+	r := w.run(append([]string{"token"}, w.service("again")...)...)
+	if r.code != 0 || !strings.Contains(r.stderr, `The saved session for "again" has ended; signing in again.`) {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	now := w.token("again")
+	if now.RefreshToken == old.RefreshToken || now.AccessToken != strings.TrimSpace(r.stdout) {
+		t.Fatal("the new session was not saved")
+	}
+	if w.op.Count("/oauth/token authorization_code") != 2 {
+		t.Fatalf("code exchanges: %d, want 2", w.op.Count("/oauth/token authorization_code"))
+	}
+	r = w.run(append([]string{"login", "--no-save"}, w.service("other")...)...)
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("login --no-save: exit %d %q", r.code, r.stdout)
+	}
+	if _, err := os.Stat(w.tokenDir + "/.other-token"); err == nil {
+		t.Fatal("--no-save saved")
+	}
+}
