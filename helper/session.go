@@ -86,8 +86,8 @@ func (s *Session) load() (*persist.Token, error) {
 	if err == nil || s.keyring == nil {
 		return t, err
 	}
-	if !errors.Is(err, persist.ErrNotFound) && strings.Contains(err.Error(), "readable by others") {
-		return nil, err // never paper over a leaked file
+	if errors.Is(err, persist.ErrUnsafe) {
+		return nil, err // never paper over a leaked or planted file
 	}
 	kt, kerr := s.keyring.Load(s.svc.Name)
 	if kerr != nil {

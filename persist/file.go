@@ -17,6 +17,14 @@ import (
 // ErrNotFound reports that nothing is saved for a service.
 var ErrNotFound = errors.New("no saved token")
 
+// ErrUnsafe marks a token file that must not be used or replaced silently:
+// readable by others, a symbolic link, or not a regular file.
+var ErrUnsafe = errors.New("unsafe token file")
+
+func unsafe(format string, a ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrUnsafe}, a...)...)
+}
+
 // Dir is a directory of token files, one `.<service>-token` per service.
 type Dir struct {
 	Path string
@@ -38,7 +46,7 @@ func (d Dir) Load(service string) (*Token, error) {
 			return nil, ErrNotFound
 		}
 		if isSymlinkErr(path) {
-			return nil, fmt.Errorf("token file %s is a symbolic link; remove it and log in again", path)
+			return nil, unsafe("%s is a symbolic link; remove it and log in again", path)
 		}
 		return nil, fmt.Errorf("cannot read token file: %v", err)
 	}
@@ -48,10 +56,10 @@ func (d Dir) Load(service string) (*Token, error) {
 		return nil, fmt.Errorf("cannot read token file: %v", err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("token file %s is not a regular file; remove it and log in again", path)
+		return nil, unsafe("%s is not a regular file; remove it and log in again", path)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("token file %s is readable by others (mode %04o); run 'chmod 600 %s' and revoke the token if others could read it", path, st.Mode().Perm(), path)
+		return nil, unsafe("%s is readable by others (mode %04o); run 'chmod 600 %s' and revoke the token if others could read it", path, st.Mode().Perm(), path)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
@@ -77,7 +85,7 @@ func (d Dir) Save(service string, t *Token) error {
 	}
 	path := d.File(service)
 	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
-		return fmt.Errorf("token file %s is not a regular file; remove it and try again", path)
+		return unsafe("%s is not a regular file; remove it and try again", path)
 	}
 	tmp, err := os.CreateTemp(d.Path, "."+service+"-token.tmp*")
 	if err != nil {
