@@ -68,7 +68,8 @@ func run() error {
 	os.MkdirAll(cfgDir, 0o700)
 	cfg := fmt.Sprintf("[services.bench]\nissuer = %q\nclient_id = %q\nscopes = [\"openid\", \"offline_access\"]\nhosts = [\"git.example.com\"]\n", provider.Issuer, op.NativeID)
 	os.WriteFile(filepath.Join(cfgDir, "config.toml"), []byte(cfg), 0o600)
-	env := append(os.Environ(), "HOME="+work, "XDG_CONFIG_HOME="+filepath.Join(work, "config"),
+	// CI=true (set by CI) would make the benchmark's first login impossible.
+	env := append(os.Environ(), "CI=", "HOME="+work, "XDG_CONFIG_HOME="+filepath.Join(work, "config"),
 		"OAUTH2CRED_TOKEN_DIR="+tokenDir, "BROWSER="+browser)
 	keyringEnv, stopKeyring, err := startKeyring(work)
 	if err != nil {

@@ -60,7 +60,9 @@ func run() error {
 	defer provider.Close()
 	say("provider: %s (zitadel/oidc example OpenID Provider, user %q)", provider.Issuer, op.User)
 	tokenDir := filepath.Join(work, "state")
-	env := append(os.Environ(),
+	// The demo plays a person at a terminal: CI's own CI=true must not make
+	// oauth2cred treat it as a pipeline.
+	env := append(os.Environ(), "CI=",
 		"HOME="+work, "XDG_CONFIG_HOME="+filepath.Join(work, "config"),
 		"OAUTH2CRED_TOKEN_DIR="+tokenDir, "PATH="+bin+":"+os.Getenv("PATH"),
 		// The demo plays the person's browser: oauth2cred opens $BROWSER,
