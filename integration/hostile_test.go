@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,13 +31,18 @@ func TestKillDuringRefreshNeverTearsFile(t *testing.T) {
 		t.Fatalf("login: %s", r.stderr)
 	}
 	dir := persist.Dir{Path: w.tokenDir}
-	// Kill at random points across a whole call: measure one first.
-	w.age("crash")
-	start := time.Now()
-	if r := w.run(args...); r.code != 0 {
-		t.Fatalf("refresh: %s", r.stderr)
+	// Kill at random points across a whole call: time three first.
+	var took []time.Duration
+	for range 3 {
+		w.age("crash")
+		start := time.Now()
+		if r := w.run(args...); r.code != 0 {
+			t.Fatalf("refresh: %s", r.stderr)
+		}
+		took = append(took, time.Since(start))
 	}
-	full := time.Since(start)
+	slices.Sort(took)
+	full := took[1]
 	deadline := time.Now().Add(60 * time.Second)
 	runs, killedMidway, completed, kept, replaced := 0, 0, 0, 0, 0
 	for runs < 200 && time.Now().Before(deadline) {
@@ -47,7 +53,7 @@ func TestKillDuringRefreshNeverTearsFile(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(rand.Int64N(int64(full) * 11 / 10)))
+		time.Sleep(time.Duration(rand.Int64N(int64(full) * 13 / 10)))
 		cmd.Process.Kill()
 		err := cmd.Wait()
 		if ee, ok := err.(*exec.ExitError); ok && !ee.Exited() {
@@ -72,7 +78,7 @@ func TestKillDuringRefreshNeverTearsFile(t *testing.T) {
 	if runs < 200 || killedMidway < 50 || kept == 0 || replaced == 0 {
 		t.Fatalf("the kills did not cover the call: %d runs, %d killed, kept %d, replaced %d", runs, killedMidway, kept, replaced)
 	}
-	start = time.Now()
+	start := time.Now()
 	r := w.run(args...)
 	if r.code != 0 || time.Since(start) > 5*time.Second {
 		t.Fatalf("the call after the kills: exit %d after %v\n%s", r.code, time.Since(start), r.stderr)
