@@ -175,13 +175,16 @@ func (w *world) checkSecrets() {
 	if len(w.stderrs) > 0 && len(secrets) == 0 && w.op.Requests.Load() > 0 {
 		w.t.Log("no secrets were issued")
 	}
+	found := 0
 	for _, s := range w.stderrs {
 		for _, sec := range secrets {
 			if sec != "" && strings.Contains(s, sec) {
+				found++
 				w.t.Errorf("a secret (%.6s…) appeared on stderr:\n%s", sec, s)
 			}
 		}
 	}
+	w.t.Logf("secret scan: %d outputs, %d secrets, %d found", len(w.stderrs), len(secrets), found)
 }
 
 // token reads the saved token of service.
