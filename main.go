@@ -38,9 +38,32 @@ func main() {
 		case errors.As(err, &ec):
 			code = ec.ExitCode()
 		}
-		fmt.Fprintf(os.Stderr, "oauth2cred: %s\n", strings.TrimPrefix(err.Error(), "oauth2cred: "))
+		msg := strings.TrimPrefix(err.Error(), "oauth2cred: ")
+		if code == helper.ExitUsage && !strings.Contains(msg, "--help") {
+			msg += "; see '" + commandPath(app, args) + " --help'"
+		}
+		fmt.Fprintf(os.Stderr, "oauth2cred: %s\n", msg)
 		os.Exit(code)
 	}
+}
+
+// commandPath names the command args ran, e.g. "oauth2cred git get", for
+// pointing a usage error at the right help.
+func commandPath(app *cli.App, args []string) string {
+	path := "oauth2cred"
+	cmds := app.Commands
+	for _, a := range args[1:] {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		i := slices.IndexFunc(cmds, func(c *cli.Command) bool { return c.Name == a })
+		if i < 0 {
+			continue // a flag's value
+		}
+		path += " " + a
+		cmds = cmds[i].Subcommands
+	}
+	return path
 }
 
 func newApp() *cli.App {

@@ -3,6 +3,7 @@ package helper
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -106,7 +107,8 @@ func Logout(ctx context.Context, set *Settings) error {
 	return s.Logout(ctx)
 }
 
-// Status prints one line per saved service; never a token.
+// Status prints one line per saved service; never a token. Services of the
+// config file kept only in the keyring (storage = "keyring") are listed too.
 func Status(set *Settings, stdout io.Writer) error {
 	dir := persist.Dir{Path: set.tokenDir()}
 	names, err := dir.Services()
@@ -114,40 +116,65 @@ func Status(set *Settings, stdout io.Writer) error {
 		return failure(err)
 	}
 	sort.Strings(names)
-	if len(names) == 0 {
-		fmt.Fprintf(set.Stderr, "oauth2cred: no saved tokens in %s\n", dir.Path)
-		return nil
-	}
+	shown := 0
 	for _, name := range names {
 		if ValidName(name) != nil {
 			continue
 		}
-		file := dir.File(name)
 		t, err := dir.Load(name)
-		if err != nil {
-			fmt.Fprintf(stdout, "%s\t%s\tunusable: %v\n", name, file, err)
+		statusLine(stdout, name, dir.File(name), t, err)
+		shown++
+	}
+	path, explicit := set.configPath()
+	services, err := loadConfig(path, explicit)
+	if err != nil {
+		return err
+	}
+	var inKeyring []string
+	for name, d := range services {
+		if d.Storage == "keyring" && ValidName(name) == nil {
+			inKeyring = append(inKeyring, name)
+		}
+	}
+	sort.Strings(inKeyring)
+	keyring := persist.Keyring{Timeout: 1500 * time.Millisecond}
+	for _, name := range inKeyring {
+		t, err := keyring.Load(name)
+		if errors.Is(err, persist.ErrNotFound) {
 			continue
 		}
-		expiry := "expiry unknown"
-		switch {
-		case t.AccessToken == "":
-			expiry = "no access token (refreshes on next use)"
-		case !t.Expiry.IsZero() && time.Until(t.Expiry) <= 0:
-			expiry = "expired " + t.Expiry.Local().Format(time.RFC3339)
-		case !t.Expiry.IsZero():
-			expiry = "expires " + t.Expiry.Local().Format(time.RFC3339) + " (in " + time.Until(t.Expiry).Round(time.Second).String() + ")"
-		}
-		refresh := "refresh token: no"
-		if t.RefreshToken != "" {
-			refresh = "refresh token: yes"
-		}
-		scopes := t.Scope
-		if scopes == "" {
-			scopes = "-"
-		}
-		fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\tscopes: %s\n", name, file, expiry, refresh, scopes)
+		statusLine(stdout, name, "OS keyring", t, err)
+		shown++
+	}
+	if shown == 0 {
+		fmt.Fprintf(set.Stderr, "oauth2cred: no saved tokens in %s\n", dir.Path)
 	}
 	return nil
+}
+
+func statusLine(w io.Writer, name, where string, t *persist.Token, err error) {
+	if err != nil {
+		fmt.Fprintf(w, "%s\t%s\tunusable: %v\n", name, where, err)
+		return
+	}
+	expiry := "expiry unknown"
+	switch {
+	case t.AccessToken == "":
+		expiry = "no access token (refreshes on next use)"
+	case !t.Expiry.IsZero() && time.Until(t.Expiry) <= 0:
+		expiry = "expired " + t.Expiry.Local().Format(time.RFC3339)
+	case !t.Expiry.IsZero():
+		expiry = "expires " + t.Expiry.Local().Format(time.RFC3339) + " (in " + time.Until(t.Expiry).Round(time.Second).String() + ")"
+	}
+	refresh := "refresh token: no"
+	if t.RefreshToken != "" {
+		refresh = "refresh token: yes"
+	}
+	scopes := t.Scope
+	if scopes == "" {
+		scopes = "-"
+	}
+	fmt.Fprintf(w, "%s\t%s\t%s\t%s\tscopes: %s\n", name, where, expiry, refresh, scopes)
 }
 
 // Git answers one git credential-helper operation (gitcredentials(7)).

@@ -117,6 +117,14 @@ func TestKeyringOnly(t *testing.T) {
 			t.Fatalf("keyring-only mode wrote %s", e.Name())
 		}
 	}
+	// status lists keyring-only services named in the config file.
+	cfg := w.home + "/.config/oauth2cred"
+	os.MkdirAll(cfg, 0o700)
+	os.WriteFile(cfg+"/config.toml", []byte("[services.secret]\nclient_id = \"native\"\nissuer = \""+w.op.Issuer+"\"\nstorage = \"keyring\"\n"), 0o600)
+	r = w.run("status")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "secret\tOS keyring\texpires ") || strings.Contains(r.stdout, first) {
+		t.Fatalf("status: %q\n%s", r.stdout, r.stderr)
+	}
 }
 
 // Acceptance 3: no Secret Service: one warning, the file works, fast.
