@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -199,5 +200,60 @@ func TestGitNoTokenNonInteractive(t *testing.T) {
 	r := g.gitCmd(g.home, "!oauth2cred git "+g.helperArgs("git"), "clone", "-q", g.git.URL+"/repo.git", filepath.Join(g.home, "c"))
 	if r.code == 0 || !strings.Contains(r.stderr, "oauth2cred: no saved token for \"git\"") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// newGit finds a git >= 2.46 (the first with capability[]=authtype): .ci/run
+// builds 2.47 into /opt/git-2.47; OAUTH2CRED_NEW_GIT names another.
+func newGit(t *testing.T) string {
+	t.Helper()
+	for _, g := range []string{os.Getenv("OAUTH2CRED_NEW_GIT"), "/opt/git-2.47/bin/git"} {
+		if g == "" {
+			continue
+		}
+		out, err := exec.Command(g, "--version").Output()
+		var major, minor int
+		if err == nil {
+			fmt.Sscanf(string(out), "git version %d.%d", &major, &minor)
+		}
+		if major > 2 || (major == 2 && minor >= 46) {
+			return g
+		}
+	}
+	t.Fatal("no git >= 2.46 for the Bearer test; run .ci/run (it builds git 2.47 into /opt/git-2.47) or set OAUTH2CRED_NEW_GIT")
+	return ""
+}
+
+// SPEC §4: with git >= 2.46 and --git-bearer, a Bearer-only server works:
+// git announces capability[]=authtype, oauth2cred answers authtype=Bearer.
+func TestGitBearerWithNewGit(t *testing.T) {
+	newer := newGit(t)
+	w := newWorld(t, 0)
+	srv, err := gitserver.StartBearerOnly(t.TempDir(), func(token string) bool {
+		return w.op.Valid(context.Background(), token)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	if err := srv.NewRepo("repo"); err != nil {
+		t.Fatal(err)
+	}
+	g := &gitWorld{world: w, git: srv}
+	g.login("git")
+	clone := func(helper, dir string) result {
+		return g.exec(cmdOpts{env: []string{"GIT_TERMINAL_PROMPT=0"}}, newer, "-c", "credential.helper=", "-c", "credential.helper="+helper,
+			"clone", "-q", srv.URL+"/repo.git", filepath.Join(g.home, dir))
+	}
+	if r := clone("!oauth2cred git --git-bearer "+g.helperArgs("git"), "bearer"); r.code != 0 {
+		t.Fatalf("git %s with --git-bearer: exit %d\n%s", newer, r.code, r.stderr)
+	}
+	accepted, _ := srv.Counts()
+	if accepted == 0 {
+		t.Fatal("the server accepted no Bearer request")
+	}
+	// Without --git-bearer git sends Basic, which this server refuses.
+	if r := clone("!oauth2cred git "+g.helperArgs("git"), "basic"); r.code == 0 {
+		t.Fatal("a Bearer-only server accepted Basic credentials")
 	}
 }

@@ -31,6 +31,16 @@ type Server struct {
 // Start serves the repositories under root. check gets the token from a
 // Basic password or a Bearer header.
 func Start(root string, check func(token string) bool) (*Server, error) {
+	return start(root, check, false)
+}
+
+// StartBearerOnly is Start for a server that challenges and accepts only
+// Authorization: Bearer, as some forges do for OAuth tokens.
+func StartBearerOnly(root string, check func(token string) bool) (*Server, error) {
+	return start(root, check, true)
+}
+
+func start(root string, check func(token string) bool, bearerOnly bool) (*Server, error) {
 	execPath, err := exec.Command("git", "--exec-path").Output()
 	if err != nil {
 		return nil, fmt.Errorf("git is not installed: %v", err)
@@ -47,7 +57,7 @@ func Start(root string, check func(token string) bool) (*Server, error) {
 	}
 	s.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := ""
-		if _, pw, ok := r.BasicAuth(); ok {
+		if _, pw, ok := r.BasicAuth(); ok && !bearerOnly {
 			token = pw
 		} else if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 			token = b
@@ -56,7 +66,11 @@ func Start(root string, check func(token string) bool) (*Server, error) {
 			s.mu.Lock()
 			s.rejected++
 			s.mu.Unlock()
-			w.Header().Set("WWW-Authenticate", `Basic realm="oauth2cred test"`)
+			if bearerOnly {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="oauth2cred test"`)
+			} else {
+				w.Header().Set("WWW-Authenticate", `Basic realm="oauth2cred test"`)
+			}
 			http.Error(w, "authentication required", http.StatusUnauthorized)
 			return
 		}
