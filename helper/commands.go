@@ -137,7 +137,7 @@ func Status(set *Settings, stdout io.Writer) error {
 		}
 	}
 	sort.Strings(inKeyring)
-	keyring := persist.Keyring{Timeout: 1500 * time.Millisecond}
+	var keyring persist.Keyring
 	for _, name := range inKeyring {
 		t, err := keyring.Load(name)
 		if errors.Is(err, persist.ErrNotFound) {

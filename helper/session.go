@@ -56,7 +56,7 @@ func Open(set *Settings) (*Session, error) {
 		person: !set.NonInteractive && !set.ci(),
 	}
 	if svc.Keyring {
-		s.keyring = &persist.Keyring{Timeout: 1500 * time.Millisecond}
+		s.keyring = &persist.Keyring{}
 	}
 	if svc.Insecure {
 		s.ui.warn("TLS verification is off for %q (--insecure-skip-tls-verify); anyone on the network can read its tokens", svc.Name)
@@ -66,9 +66,6 @@ func Open(set *Settings) (*Session, error) {
 
 // Close releases the terminal.
 func (s *Session) Close() { s.ui.close() }
-
-// Service returns the resolved definition.
-func (s *Session) Service() *Service { return s.svc }
 
 func (s *Session) keyringOnly() bool { return s.svc.Storage == "keyring" }
 

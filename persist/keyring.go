@@ -17,15 +17,20 @@ const KeyringService = "oauth2cred"
 var ErrNoKeyring = errors.New("no OS keyring available")
 
 // Keyring mirrors tokens into the OS keyring. Every call is bounded by
-// Timeout, since a stuck D-Bus must not hang git.
+// Timeout (DefaultKeyringTimeout when zero), since a stuck D-Bus must not
+// hang git.
 type Keyring struct {
 	Timeout time.Duration
 }
 
+// DefaultKeyringTimeout is long enough for a Secret Service that has to
+// start, short enough that a dead bus is a pause, not a hang.
+const DefaultKeyringTimeout = 1500 * time.Millisecond
+
 func (k Keyring) call(f func() error) error {
 	timeout := k.Timeout
 	if timeout <= 0 {
-		timeout = 3 * time.Second
+		timeout = DefaultKeyringTimeout
 	}
 	done := make(chan error, 1)
 	go func() { done <- f() }()
