@@ -48,6 +48,10 @@ type Config struct {
 	// Client makes every request; it carries the timeout, TLS and proxy
 	// settings. nil means http.DefaultClient.
 	Client *http.Client
+	// AllowNoExpiry accepts tokens without expires_in (GitHub OAuth apps
+	// issue tokens that never expire). Otherwise such an answer is refused:
+	// a token of unknown lifetime cannot be refreshed before it dies.
+	AllowNoExpiry bool
 }
 
 // Token is what a flow or a refresh produces.
@@ -129,6 +133,9 @@ func (c *Config) check(endpoint string, t *Token) (*Token, error) {
 	}
 	if t.TokenType == "" {
 		t.TokenType = "Bearer"
+	}
+	if t.Expiry.IsZero() && !c.AllowNoExpiry {
+		return nil, fmt.Errorf("%s sent no expires_in, so when the token dies is unknown; if this server's tokens never expire, pass --allow-no-expiry (config allow_no_expiry = true)", endpoint)
 	}
 	if t.Scope == "" {
 		t.Scope = strings.Join(c.Scopes, " ")

@@ -36,6 +36,7 @@ type Definition struct {
 	Keyring          bool              `toml:"keyring"`
 	Storage          string            `toml:"storage"`
 	GitBearer        bool              `toml:"git_bearer"`
+	AllowNoExpiry    bool              `toml:"allow_no_expiry"`
 }
 
 // overlay sets every field of d that is set in o; auth_params merge by key.
@@ -71,6 +72,8 @@ var presets = map[string]Definition{
 		Hosts:     []string{"github.com", "gist.github.com"},
 		Scopes:    []string{"repo", "gist", "workflow"},
 		Username:  "oauth2",
+		// OAuth apps' tokens never expire and come without expires_in.
+		AllowNoExpiry: true,
 	},
 	"gitlab": {
 		AuthURL:   "https://gitlab.com/oauth/authorize",

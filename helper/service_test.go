@@ -78,6 +78,9 @@ func TestPresetsResolve(t *testing.T) {
 	if svc, _ := resolve("x", Definition{Preset: "google", ClientID: "id"}); svc.AuthParams["access_type"] != "offline" {
 		t.Fatal("google preset lacks access_type=offline")
 	}
+	if svc, _ := resolve("x", Definition{Preset: "github", ClientID: "id"}); !svc.AllowNoExpiry {
+		t.Fatal("github preset must accept OAuth apps' non-expiring tokens")
+	}
 }
 
 func TestResolveErrors(t *testing.T) {

@@ -305,13 +305,14 @@ func (s *Session) flowConfig(ctx context.Context) (*flow.Config, error) {
 		s.endpoints = &ep
 	}
 	return &flow.Config{
-		ClientID:     s.svc.ClientID,
-		ClientSecret: secret,
-		Endpoints:    *s.endpoints,
-		Scopes:       splitList(s.svc.Scopes),
-		Method:       s.svc.Method,
-		AuthParams:   s.svc.AuthParams,
-		Client:       client,
+		ClientID:      s.svc.ClientID,
+		ClientSecret:  secret,
+		Endpoints:     *s.endpoints,
+		Scopes:        splitList(s.svc.Scopes),
+		Method:        s.svc.Method,
+		AuthParams:    s.svc.AuthParams,
+		Client:        client,
+		AllowNoExpiry: s.svc.AllowNoExpiry,
 	}, nil
 }
 

@@ -147,16 +147,21 @@ func TestHostileServers(t *testing.T) {
 	if len(other.find("/token")) != 0 {
 		t.Fatal("the redirect was followed to the other host")
 	}
-	// A token answer without expires_in is kept with no known expiry (GitHub
-	// OAuth apps issue such tokens) and used until a server rejects it.
+	// A token answer without expires_in is refused (its lifetime is unknown)
+	// unless the service says its tokens never expire; then it is kept with
+	// no expiry (GitHub OAuth apps) and the refresh token is not lost.
 	l.token = func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(rw, `{"access_token":"forever-token-abcdefgh","token_type":"bearer"}`)
 	}
 	w.addSecret("forever-token-abcdefgh")
 	r := w.run(append([]string{"token"}, l.args("h", "--refresh-url", l.URL+"/token")...)...)
-	if r.code != 0 || strings.TrimSpace(r.stdout) != "forever-token-abcdefgh" || !w.token("h").Expiry.IsZero() {
+	if r.code != 1 || !strings.Contains(r.stderr, "sent no expires_in") || !strings.Contains(r.stderr, "--allow-no-expiry") || !bytes.Equal(w.fileBytes("h"), saved) {
 		t.Fatalf("no expires_in: exit %d\n%s", r.code, r.stderr)
+	}
+	r = w.run(append([]string{"token", "--allow-no-expiry"}, l.args("h", "--refresh-url", l.URL+"/token")...)...)
+	if r.code != 0 || strings.TrimSpace(r.stdout) != "forever-token-abcdefgh" || !w.token("h").Expiry.IsZero() {
+		t.Fatalf("--allow-no-expiry: exit %d\n%s", r.code, r.stderr)
 	}
 	if w.token("h").RefreshToken == "" {
 		t.Fatal("the refresh token was lost when the server sent none")
