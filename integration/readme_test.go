@@ -96,11 +96,16 @@ func TestReadmeCommands(t *testing.T) {
 				if r := w.bash(t, env, line); r.code != 0 {
 					t.Fatalf("%s\nexit %d: %s", line, r.code, r.stderr)
 				}
-				// Real kubectl runs the plugin as configured; with nothing saved
-				// and no terminal it must show our one line.
-				r := w.bash(t, env, kubectlBinary(t)+" --user oidc --server https://127.0.0.1:9 --insecure-skip-tls-verify get --raw /version")
-				if r.code == 0 || !strings.Contains(r.stderr, `oauth2cred: no saved token for "k8s"`) {
-					t.Fatalf("kubectl with the README's credentials: exit %d\n%s", r.code, r.stderr)
+				// Real kubectl runs the plugin as configured; with nothing saved,
+				// no terminal and no network it must show our one line.
+				user := strings.Fields(line)[3]
+				r := w.bash(t, env, kubectlBinary(t)+" --user "+user+" --server https://127.0.0.1:9 --insecure-skip-tls-verify get --raw /version")
+				want := map[string]string{
+					"oidc": `oauth2cred: no saved token for "k8s"`,
+					"ci":   "oauth2cred: request to token endpoint https://login.example.com/oauth/token failed",
+				}[user]
+				if r.code == 0 || want == "" || !strings.Contains(r.stderr, want) {
+					t.Fatalf("kubectl --user %s with the README's credentials: exit %d\n%s", user, r.code, r.stderr)
 				}
 				ran++
 			case strings.HasPrefix(line, "curl "):
