@@ -26,7 +26,7 @@ func main() {
 	// releases its lock and listener; the token file is only ever replaced
 	// by rename, so a kill cannot tear it.
 	app := newApp()
-	withUsageErrors(app.Commands, "oauth2cred")
+	withUsageErrors(app.Commands)
 	err := app.RunContext(context.Background(), args)
 	if err != nil {
 		code := helper.ExitFailure
@@ -80,7 +80,7 @@ func newApp() *cli.App {
 		HideVersion:               true,
 		EnableBashCompletion:      true,
 		DisableSliceFlagSeparator: true,
-		OnUsageError:              usageError("oauth2cred"),
+		OnUsageError:              usageError,
 		ExitErrHandler:            func(*cli.Context, error) {},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -185,10 +185,9 @@ func gitOps(flags []cli.Flag) []*cli.Command {
 	var cmds []*cli.Command
 	for _, op := range []string{"get", "store", "erase"} {
 		cmds = append(cmds, &cli.Command{
-			Name:         op,
-			Usage:        "git credential " + op,
-			Flags:        flags,
-			OnUsageError: usageError("oauth2cred git " + op),
+			Name:  op,
+			Usage: "git credential " + op,
+			Flags: flags,
 			Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
 				return helper.Git(c.Context, set, op, os.Stdin, os.Stdout)
 			}),
@@ -398,31 +397,29 @@ func withSettings(action func(*cli.Context, *helper.Settings) error) cli.ActionF
 	}
 }
 
-// withUsageErrors gives every command the one-line usage error.
-func withUsageErrors(cmds []*cli.Command, parent string) {
+// withUsageErrors gives every command the one-line usage error (urfave/cli
+// v2 commands do not inherit the app's).
+func withUsageErrors(cmds []*cli.Command) {
 	for _, c := range cmds {
 		c.HideHelpCommand = true
-		if c.OnUsageError == nil {
-			c.OnUsageError = usageError(parent + " " + c.Name)
-		}
-		withUsageErrors(c.Subcommands, parent+" "+c.Name)
+		c.OnUsageError = usageError
+		withUsageErrors(c.Subcommands)
 	}
 }
 
-// usageError makes flag mistakes one line that names the help to read.
-func usageError(cmd string) cli.OnUsageErrorFunc {
-	return func(c *cli.Context, err error, _ bool) error {
-		msg := err.Error()
-		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-			name = strings.TrimLeft(name, "-")
-			dashes := "--"
-			if len(name) == 1 {
-				dashes = "-"
-			}
-			msg = "unknown flag " + dashes + name
+// usageError makes a flag mistake one line instead of a help dump; main
+// adds the --help of the command that ran.
+func usageError(_ *cli.Context, err error, _ bool) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		name = strings.TrimLeft(name, "-")
+		dashes := "--"
+		if len(name) == 1 {
+			dashes = "-"
 		}
-		return &helper.ExitError{Code: helper.ExitUsage, Msg: fmt.Sprintf("%s; see '%s --help'", msg, cmd)}
+		msg = "unknown flag " + dashes + name
 	}
+	return &helper.ExitError{Code: helper.ExitUsage, Msg: msg}
 }
 
 const appDescription = `Gets OAuth 2.0 tokens for a named service and hands them to git (credential

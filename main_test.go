@@ -24,7 +24,7 @@ func BenchmarkCachedToken(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		app := newApp()
-		withUsageErrors(app.Commands, "oauth2cred")
+		withUsageErrors(app.Commands)
 		if err := app.RunContext(context.Background(), args); err != nil {
 			b.Fatal(err)
 		}

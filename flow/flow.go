@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -220,11 +221,11 @@ func wrap(endpoint string, err error) error {
 		return fmt.Errorf("request to %s was cancelled", endpoint)
 	}
 	msg := err.Error()
-	var ue interface{ Unwrap() error }
+	var ue *url.Error
 	if errors.As(err, &ue) {
-		if inner := ue.Unwrap(); inner != nil && strings.Contains(msg, "?") {
-			msg = inner.Error()
-		}
+		// Its text repeats the URL, query (and so GET secrets) included;
+		// the endpoint is already named.
+		msg = ue.Err.Error()
 	}
 	msg = strings.TrimPrefix(msg, "oauth2: ")
 	if strings.Contains(msg, "cannot parse json") || strings.Contains(msg, "invalid character") {
