@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -238,6 +239,7 @@ func allFlags() []cli.Flag {
 		str(&cli.StringFlag{Name: "username", Usage: "username handed to git (default oauth2)"}),
 		str(&cli.StringFlag{Name: "token-type", Usage: "token handed out: access_token or id_token"}),
 		integer(&cli.IntFlag{Name: "redirect-port", Usage: "loopback port for the browser flow (default: any free port)"}),
+		strs(&cli.StringSliceFlag{Name: "redirect-url", Usage: "exact redirect `URL` registered at the provider, http://127.0.0.1:PORT/PATH or http://localhost:PORT/PATH (repeatable: tried in order until a port is free)"}),
 		str(&cli.StringFlag{Name: "ca-file", Usage: "PEM `FILE` of extra CAs for the OAuth server"}),
 		boolean(&cli.BoolFlag{Name: "insecure-skip-tls-verify", Usage: "do not verify the OAuth server's certificate (warns every time)"}),
 		boolean(&cli.BoolFlag{Name: "git-bearer", Usage: "answer git >= 2.46 with an Authorization: Bearer credential"}),
@@ -250,7 +252,9 @@ func allFlags() []cli.Flag {
 		boolean(&cli.BoolFlag{Name: "non-interactive", Usage: "never prompt or open a browser; exit 3 when a person is needed"}),
 		boolean(&cli.BoolFlag{Name: "no-browser", Usage: "do not open a browser; print the address instead"}),
 		str(&cli.StringFlag{Name: "config", Usage: "config `FILE` (default $XDG_CONFIG_HOME/oauth2cred/config.toml)"}),
-		duration(&cli.DurationFlag{Name: "timeout", Usage: "limit for each server request (default 30s) and for signing in (default 5m)"}),
+		duration(&cli.DurationFlag{Name: "timeout", Usage: "limit for each server request (default 30s)"}),
+		duration(&cli.DurationFlag{Name: "login-timeout", Usage: "limit for the person's part of a sign-in, save prompt included (default 5m)"}),
+		duration(&cli.DurationFlag{Name: "cooldown", Usage: "after an abandoned sign-in, calls without a terminal fail fast for this long (default 10m)"}),
 		boolean(&cli.BoolFlag{Name: "verbose", Usage: "log each request to stderr, secrets redacted"}),
 	}
 }
@@ -353,6 +357,7 @@ func settings(c *cli.Context) (*helper.Settings, error) {
 			AuthParams:       params,
 			Flow:             str("flow"),
 			Hosts:            list("host"),
+			RedirectURLs:     list("redirect-url"),
 			Username:         str("username"),
 			TokenType:        str("token-type"),
 			CAFile:           str("ca-file"),
@@ -374,10 +379,12 @@ func settings(c *cli.Context) (*helper.Settings, error) {
 	if cc := lookup(c, "redirect-port"); cc != nil {
 		set.Flags.RedirectPort = cc.Int("redirect-port")
 	}
-	if cc := lookup(c, "timeout"); cc != nil {
-		set.Timeout = cc.Duration("timeout")
-		if set.Timeout <= 0 {
-			return nil, &helper.ExitError{Code: helper.ExitUsage, Msg: "--timeout must be positive, e.g. 30s or 2m; see 'oauth2cred --help'"}
+	for name, dst := range map[string]*time.Duration{"timeout": &set.Timeout, "login-timeout": &set.LoginTimeout, "cooldown": &set.Cooldown} {
+		if cc := lookup(c, name); cc != nil {
+			*dst = cc.Duration(name)
+			if *dst <= 0 {
+				return nil, &helper.ExitError{Code: helper.ExitUsage, Msg: "--" + name + " must be positive, e.g. 30s or 2m"}
+			}
 		}
 	}
 	if set.Save && set.NoSave {

@@ -21,15 +21,24 @@ import (
 
 // Browser is what the authorization-code flow needs from the person.
 type Browser struct {
-	// Port of the loopback listener; 0 picks a free one.
+	// Port of the loopback listener; 0 picks a free one. Ignored when
+	// RedirectURLs is set.
 	Port int
-	// Open shows the URL in a browser; nil or an error leaves it to the person.
+	// RedirectURLs are exact loopback redirect URIs registered at the
+	// provider (http://127.0.0.1:PORT/PATH or http://localhost:PORT/PATH),
+	// tried in order until one's port is free.
+	RedirectURLs []string
+	// Open shows the URL in a browser; nil leaves it to the person. It runs
+	// in the background: an opener that lingers never holds up the flow.
 	Open func(url string) error
 	// Out receives the URL and the instructions.
 	Out io.Writer
 	// Paste, when set, is the terminal: a person whose browser cannot reach
 	// the loopback listener (SSH) pastes the address it ended on, or the code.
 	Paste *os.File
+	// PasteHint says so on Out; leave it off where it cannot help (a local
+	// browser was opened).
+	PasteHint bool
 }
 
 // ErrTimeout reports that the person did not finish in time.
@@ -41,30 +50,40 @@ func (c *Config) AuthCode(ctx context.Context, b Browser) (*Token, error) {
 	if c.Endpoints.AuthURL == "" {
 		return nil, fmt.Errorf("no authorization endpoint; set --auth-url or --issuer")
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(b.Port)))
+	ln, redirect, err := listen(b)
 	if err != nil {
-		return nil, fmt.Errorf("cannot listen on 127.0.0.1:%d for the browser's redirect: %v; choose another --redirect-port", b.Port, err)
+		return nil, err
 	}
-	redirect := fmt.Sprintf("http://127.0.0.1:%d/", ln.Addr().(*net.TCPAddr).Port)
+	ru, _ := url.Parse(redirect)
 	state := oauth2.GenerateVerifier()
 	verifier := oauth2.GenerateVerifier()
-	opts := append(c.authParams(), oauth2.S256ChallengeOption(verifier))
-	authURL := c.oauth2Config(c.Endpoints.TokenURL, redirect).AuthCodeURL(state, opts...)
+	authURL := c.authCodeURL(redirect, state, verifier)
 
-	cb := &callback{state: state, issuer: c.Endpoints.Issuer, issRequired: c.Endpoints.IssParameter, results: make(chan result, 2)}
+	cb := &callback{
+		state: state, issuer: c.Endpoints.Issuer, authURL: c.Endpoints.AuthURL,
+		issRequired: c.Endpoints.IssParameter, host: ru.Host, path: ru.Path,
+		results: make(chan result, 2),
+	}
 	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 
 	fmt.Fprintf(b.Out, "Sign in with your browser at:\n\n  %s\n\n", authURL)
 	if b.Open != nil {
-		if err := b.Open(authURL); err != nil {
-			fmt.Fprintf(b.Out, "Could not open a browser (%v); open the address above yourself.\n", err)
-		}
+		fmt.Fprintf(b.Out, "Opening your browser; waiting for the sign-in to finish there…\n")
+		go func() {
+			if err := b.Open(authURL); err != nil {
+				fmt.Fprintf(b.Out, "Could not open a browser (%s); open the address above yourself.\n", Sanitize(err.Error()))
+			}
+		}()
+	} else {
+		fmt.Fprintf(b.Out, "Open this address in a browser; waiting for the sign-in to finish there…\n")
 	}
 	stopPaste := func() {}
 	if b.Paste != nil {
-		fmt.Fprintf(b.Out, "If the browser runs on another machine, paste the address it ended on (or the code) here and press Enter.\n")
+		if b.PasteHint {
+			fmt.Fprintf(b.Out, "If the browser runs on another machine, paste the address it ended on (or the code) here and press Enter.\n")
+		}
 		stopPaste = cb.readPaste(b.Paste)
 	}
 	var r result
@@ -80,7 +99,62 @@ func (c *Config) AuthCode(ctx context.Context, b Browser) (*Token, error) {
 	fmt.Fprintf(b.Out, "Signed in; fetching the token.\n")
 	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.requestTimeout())
 	defer cancel()
-	return c.exchange(tctx, r.code, verifier, redirect)
+	t, err := c.exchange(tctx, r.code, verifier, redirect)
+	if t != nil && c.Endpoints.Issuer == "" {
+		t.Issuer = r.iss
+	}
+	return t, err
+}
+
+// listen opens the loopback listener on 127.0.0.1 only (RFC 8252 §8.3),
+// on the first free port of the registered redirect URIs or on b.Port.
+func listen(b Browser) (net.Listener, string, error) {
+	if len(b.RedirectURLs) == 0 {
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(b.Port)))
+		if err != nil {
+			return nil, "", fmt.Errorf("cannot listen on 127.0.0.1:%d for the browser's redirect: %v; choose another --redirect-port", b.Port, err)
+		}
+		return ln, fmt.Sprintf("http://127.0.0.1:%d/", ln.Addr().(*net.TCPAddr).Port), nil
+	}
+	var errs []string
+	for _, raw := range b.RedirectURLs {
+		u, err := ParseRedirectURL(raw)
+		if err != nil {
+			return nil, "", err
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", u.Port()))
+		if err == nil {
+			return ln, u.String(), nil
+		}
+		errs = append(errs, fmt.Sprintf("%s: %v", u.Host, err))
+	}
+	return nil, "", fmt.Errorf("no port of --redirect-url is free (%s); close what uses it or register another", strings.Join(errs, "; "))
+}
+
+// ParseRedirectURL checks a registered loopback redirect URI: plain http to
+// 127.0.0.1 or localhost, with a fixed port and no query or fragment.
+func ParseRedirectURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	bad := func(why string) error {
+		return fmt.Errorf("--redirect-url %q %s; write http://127.0.0.1:PORT/PATH or http://localhost:PORT/PATH", raw, why)
+	}
+	switch {
+	case err != nil || u.Scheme != "http":
+		return nil, bad("is not an http URL")
+	case u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost":
+		return nil, bad("is not on 127.0.0.1 or localhost")
+	case u.Port() == "":
+		return nil, bad("has no port")
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return nil, bad("has a query, fragment or user")
+	}
+	if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
+		return nil, bad("has no valid port")
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, nil
 }
 
 func (c *Config) requestTimeout() time.Duration {
@@ -91,23 +165,41 @@ func (c *Config) requestTimeout() time.Duration {
 }
 
 type result struct {
-	code string
-	err  error
+	code, iss string
+	err       error
 }
 
-// callback serves the loopback redirect: one valid answer, then 400 for
-// everything else.
+// callback serves the loopback redirect. Only an answer with the right
+// state ends the sign-in; anything else (a wrong state, a foreign Host
+// header as in DNS rebinding, a stray favicon request) gets 400 and the
+// wait goes on, so no web page can cut a sign-in short.
 type callback struct {
-	state, issuer string
-	issRequired   bool
-	mu            sync.Mutex
-	done          bool
-	results       chan result
+	state, issuer, authURL string
+	issRequired            bool
+	host, path             string
+	mu                     sync.Mutex
+	done                   bool
+	results                chan result
 }
 
 func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet || r.URL.Path != "/" {
+	w.Header().Set("Cache-Control", "no-store")
+	if r.Host != cb.host || r.URL.Path != cb.path || (r.Method != http.MethodGet && r.Method != http.MethodPost) {
 		http.Error(w, "not an OAuth redirect", http.StatusBadRequest)
+		return
+	}
+	q := r.URL.Query()
+	if r.Method == http.MethodPost {
+		// response_mode=form_post (OAuth 2.0 Form Post Response Mode).
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "not an OAuth redirect", http.StatusBadRequest)
+			return
+		}
+		q = r.PostForm
+	}
+	if q.Get("state") != cb.state {
+		http.Error(w, "this is not the answer to the sign-in under way (wrong state)", http.StatusBadRequest)
 		return
 	}
 	cb.mu.Lock()
@@ -118,9 +210,8 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	cb.done = true
 	cb.mu.Unlock()
-	res := cb.check(r.URL.Query())
+	res := cb.check(q)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
 	if res.err != nil {
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, page, "Sign-in failed", html.EscapeString(res.err.Error())+"<br>Return to the terminal for details.")
@@ -135,24 +226,63 @@ const page = `<!doctype html><html><head><meta charset="utf-8"><title>oauth2cred
 `
 
 // check validates an authorization response, from the listener or pasted.
+// The state is checked first: error= is only believed from the real answer.
 func (cb *callback) check(q url.Values) result {
-	if e := q.Get("error"); e != "" {
-		se := &ServerError{Endpoint: "authorization server", Code: clean(e), Description: clean(q.Get("error_description"))}
-		return result{err: se}
-	}
 	if q.Get("state") != cb.state {
 		return result{err: errors.New("the browser's answer has a wrong state parameter (a stale or forged sign-in); run the command again")}
 	}
-	if iss, ok := q["iss"]; ok || cb.issRequired {
-		if cb.issuer == "" || len(iss) != 1 || strings.TrimSuffix(iss[0], "/") != strings.TrimSuffix(cb.issuer, "/") {
-			return result{err: errors.New("the browser's answer came from a different issuer (RFC 9207 iss mismatch); refusing it")}
-		}
+	iss, err := cb.checkIss(q)
+	if err != nil {
+		return result{err: err}
+	}
+	if e := q.Get("error"); e != "" {
+		se := &ServerError{Endpoint: "authorization server", Code: clean(e), Description: clean(q.Get("error_description"))}
+		return result{err: se}
 	}
 	code := q.Get("code")
 	if code == "" {
 		return result{err: errors.New("the browser's answer has no code; run the command again")}
 	}
-	return result{code: code}
+	return result{code: code, iss: iss}
+}
+
+// checkIss applies RFC 9207: iss must equal the issuer when it is known;
+// when only endpoints were given it must share the authorization endpoint's
+// scheme, host and port. Anything else is a mix-up attack.
+func (cb *callback) checkIss(q url.Values) (string, error) {
+	iss, sent := q["iss"]
+	if !sent && !cb.issRequired {
+		return "", nil
+	}
+	mismatch := errors.New("the browser's answer came from a different issuer (RFC 9207 iss mismatch); refusing it")
+	if len(iss) != 1 || iss[0] == "" {
+		return "", mismatch
+	}
+	if cb.issuer != "" {
+		if strings.TrimSuffix(iss[0], "/") != strings.TrimSuffix(cb.issuer, "/") {
+			return "", mismatch
+		}
+		return iss[0], nil
+	}
+	iu, err1 := url.Parse(iss[0])
+	au, err2 := url.Parse(cb.authURL)
+	if err1 != nil || err2 != nil || !sameOrigin(iu, au) {
+		return "", mismatch
+	}
+	return iss[0], nil
+}
+
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "https") {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }
 
 // readPaste reads lines from the terminal until one is an authorization

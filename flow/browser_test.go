@@ -116,7 +116,6 @@ func TestLoopbackRejects(t *testing.T) {
 		issuer            string
 		issRequired       bool
 	}{
-		{"wrong state", "code=abc&state=forged", "wrong state", "", false},
 		{"error answer", "error=access_denied&error_description=User+said+no&state=STATE", "access_denied (User said no); the sign-in was declined", "", false},
 		{"no code", "state=STATE", "no code", "", false},
 		{"iss mismatch", "code=abc&state=STATE&iss=https%3A%2F%2Fevil.example.com", "different issuer", "https://idp.example.com", false},

@@ -2,43 +2,135 @@ package flow
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
 )
 
-// Device runs the device authorization flow (RFC 8628): it shows the
-// verification address and code on out and polls until the person approves,
-// declines, or the code expires. x/oauth2 handles authorization_pending and
-// slow_down (interval +5 s).
-func (c *Config) Device(ctx context.Context, out io.Writer) (*Token, error) {
+// DeviceCode is what the person needs to approve a device sign-in.
+type DeviceCode struct {
+	VerificationURI         string
+	VerificationURIComplete string
+	UserCode                string
+}
+
+// DevicePrompt shows a device code to the person; the flow calls it once,
+// before it starts polling.
+type DevicePrompt func(DeviceCode)
+
+// Device runs the device authorization flow (RFC 8628): it asks for a code,
+// shows it through prompt, and polls until the person approves, declines,
+// or the code expires. ctx bounds the person's part.
+func (c *Config) Device(ctx context.Context, prompt DevicePrompt) (*Token, error) {
 	if c.Endpoints.DeviceURL == "" {
 		return nil, fmt.Errorf("no device authorization endpoint; set --device-url or --issuer")
 	}
-	oc := c.oauth2Config(c.Endpoints.TokenURL, "")
-	endpoint := describe("device authorization endpoint", c.Endpoints.DeviceURL)
 	rctx, cancel := context.WithTimeout(ctx, c.requestTimeout())
-	da, err := oc.DeviceAuth(c.ctx(rctx), c.authParams()...)
+	da, err := c.deviceAuth(rctx)
 	cancel()
 	if err != nil {
+		return nil, c.scrub(err)
+	}
+	prompt(DeviceCode{
+		VerificationURI:         clean(da.VerificationURI),
+		VerificationURIComplete: clean(da.VerificationURIComplete),
+		UserCode:                clean(da.UserCode),
+	})
+	t, err := c.pollDevice(ctx, da)
+	return t, c.scrub(err, da.DeviceCode)
+}
+
+// deviceAuth asks for a device code. The client authenticates here as at
+// the token endpoint: a confidential client that does not (x/oauth2 sends
+// only client_id) gets a code that Dex will never let it redeem.
+func (c *Config) deviceAuth(ctx context.Context) (*oauth2.DeviceAuthResponse, error) {
+	endpoint := describe("device authorization endpoint", c.Endpoints.DeviceURL)
+	v := url.Values{}
+	if len(c.Scopes) > 0 {
+		v.Set("scope", strings.Join(c.Scopes, " "))
+	}
+	for k, val := range c.AuthParams {
+		v.Set(k, val)
+	}
+	req, err := c.newRequest(ctx, MethodPost, c.Endpoints.DeviceURL, v, true)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.client().Do(req)
+	if err != nil {
 		return nil, wrap(endpoint, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return nil, wrap(endpoint, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, errorAnswer(endpoint, resp, body)
+	}
+	var da oauth2.DeviceAuthResponse
+	if err := json.Unmarshal(body, &da); err != nil {
+		return nil, fmt.Errorf("%s answered with something that is not a device authorization (not JSON); check the endpoint URL", endpoint)
 	}
 	if da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {
 		return nil, fmt.Errorf("%s answered without a device code, user code or verification URI", endpoint)
 	}
-	fmt.Fprintf(out, "To sign in, open %s and enter the code %s\n", clean(da.VerificationURI), clean(da.UserCode))
-	if da.VerificationURIComplete != "" {
-		fmt.Fprintf(out, "(or open %s)\n", clean(da.VerificationURIComplete))
+	return &da, nil
+}
+
+// pollDevice asks the token endpoint until the code is approved (RFC 8628
+// §3.4-3.5): authorization_pending waits, slow_down adds 5 s for good, and
+// any other answer (access_denied, expired_token, invalid_client…) ends the
+// wait at once.
+func (c *Config) pollDevice(ctx context.Context, da *oauth2.DeviceAuthResponse) (*Token, error) {
+	if !da.Expiry.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, da.Expiry)
+		defer cancel()
 	}
-	t, err := oc.DeviceAccessToken(c.ctx(ctx), da)
-	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+	interval := time.Duration(da.Interval) * time.Second
+	if da.Interval <= 0 || da.Interval > 600 {
+		interval = 5 * time.Second // RFC 8628 §3.2's default
+	}
+	v := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {da.DeviceCode}}
+	for {
+		select {
+		case <-ctx.Done():
+			if !da.Expiry.IsZero() && time.Now().After(da.Expiry) {
+				return nil, fmt.Errorf("the device code expired before it was approved; run the command again")
+			}
 			return nil, fmt.Errorf("gave up waiting for the device code to be approved: %w", ErrTimeout)
+		case <-time.After(interval):
 		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("the device code expired before it was approved; run the command again")
+		rctx, cancel := context.WithTimeout(ctx, c.requestTimeout())
+		t, err := c.tokenRequest(rctx, "token endpoint", c.Endpoints.TokenURL, cloneValues(v))
+		cancel()
+		var se *ServerError
+		switch {
+		case err == nil:
+			return t, nil
+		case errors.As(err, &se) && se.Code == "authorization_pending":
+		case errors.As(err, &se) && se.Code == "slow_down":
+			interval += 5 * time.Second
+		case ctx.Err() != nil:
+			continue // reported by the select above
+		default:
+			return nil, err
 		}
-		return nil, scrub(wrap(describe("token endpoint", c.Endpoints.TokenURL), err), da.DeviceCode, c.ClientSecret)
 	}
-	return c.fromOAuth2(describe("token endpoint", c.Endpoints.TokenURL), t)
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
 }

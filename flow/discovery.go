@@ -66,12 +66,14 @@ func discover(ctx context.Context, client *http.Client, u, issuer string) (Endpo
 		return Endpoints{}, fmt.Errorf("%s answered %d %s; check --issuer", endpoint, resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	var doc struct {
-		Issuer       string `json:"issuer"`
-		AuthURL      string `json:"authorization_endpoint"`
-		TokenURL     string `json:"token_endpoint"`
-		DeviceURL    string `json:"device_authorization_endpoint"`
-		RevokeURL    string `json:"revocation_endpoint"`
-		IssParameter bool   `json:"authorization_response_iss_parameter_supported"`
+		Issuer       string   `json:"issuer"`
+		AuthURL      string   `json:"authorization_endpoint"`
+		TokenURL     string   `json:"token_endpoint"`
+		DeviceURL    string   `json:"device_authorization_endpoint"`
+		RevokeURL    string   `json:"revocation_endpoint"`
+		IssParameter bool     `json:"authorization_response_iss_parameter_supported"`
+		AuthMethods  []string `json:"token_endpoint_auth_methods_supported"`
+		GrantTypes   []string `json:"grant_types_supported"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return Endpoints{}, fmt.Errorf("%s is not valid JSON; check --issuer", endpoint)
@@ -89,6 +91,8 @@ func discover(ctx context.Context, client *http.Client, u, issuer string) (Endpo
 		DeviceURL:    doc.DeviceURL,
 		RevokeURL:    doc.RevokeURL,
 		IssParameter: doc.IssParameter,
+		AuthMethods:  doc.AuthMethods,
+		GrantTypes:   doc.GrantTypes,
 	}, nil
 }
 
@@ -106,5 +110,11 @@ func (e Endpoints) Merge(d Endpoints) Endpoints {
 	fill(&e.DeviceURL, d.DeviceURL)
 	fill(&e.RevokeURL, d.RevokeURL)
 	e.IssParameter = e.IssParameter || d.IssParameter
+	if len(e.AuthMethods) == 0 {
+		e.AuthMethods = d.AuthMethods
+	}
+	if len(e.GrantTypes) == 0 {
+		e.GrantTypes = d.GrantTypes
+	}
 	return e
 }

@@ -6,13 +6,17 @@ package flow
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 )
@@ -28,6 +32,25 @@ type Endpoints struct {
 	// IssParameter is true when the server promises an `iss` parameter on
 	// every authorization response (RFC 9207); a missing one is then refused.
 	IssParameter bool
+	// AuthMethods and GrantTypes are the server's
+	// token_endpoint_auth_methods_supported and grant_types_supported;
+	// empty when it did not say.
+	AuthMethods []string
+	GrantTypes  []string
+}
+
+// Supports reports whether the server may accept grant: it listed it, or
+// it listed nothing.
+func (e Endpoints) Supports(grant string) bool {
+	if len(e.GrantTypes) == 0 {
+		return true
+	}
+	for _, g := range e.GrantTypes {
+		if g == grant {
+			return true
+		}
+	}
+	return false
 }
 
 // Method names how the token endpoint is called.
@@ -63,6 +86,9 @@ type Token struct {
 	IDToken      string
 	Scope        string
 	Expiry       time.Time // zero when the server did not say
+	// Issuer is the RFC 9207 iss the authorization answer carried, when no
+	// issuer was configured: the server's own word on who issued the token.
+	Issuer string
 }
 
 func (c *Config) ctx(ctx context.Context) context.Context {
@@ -72,25 +98,20 @@ func (c *Config) ctx(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, c.Client)
 }
 
-func (c *Config) oauth2Config(tokenURL, redirect string) *oauth2.Config {
-	// The auth style is set explicitly: x/oauth2's auto-detection retries
-	// with the other style and hides the server's real error.
-	style := oauth2.AuthStyleInParams
-	if c.ClientSecret != "" {
-		style = oauth2.AuthStyleInHeader
+// authCodeURL builds the authorization URL with x/oauth2 (PKCE S256, state,
+// the extra parameters).
+func (c *Config) authCodeURL(redirect, state, verifier string) string {
+	oc := &oauth2.Config{
+		ClientID:    c.ClientID,
+		RedirectURL: redirect,
+		Scopes:      c.Scopes,
+		Endpoint:    oauth2.Endpoint{AuthURL: c.Endpoints.AuthURL},
 	}
-	return &oauth2.Config{
-		ClientID:     c.ClientID,
-		ClientSecret: c.ClientSecret,
-		RedirectURL:  redirect,
-		Scopes:       c.Scopes,
-		Endpoint: oauth2.Endpoint{
-			AuthURL:       c.Endpoints.AuthURL,
-			TokenURL:      tokenURL,
-			DeviceAuthURL: c.Endpoints.DeviceURL,
-			AuthStyle:     style,
-		},
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
+	for k, v := range c.AuthParams {
+		opts = append(opts, oauth2.SetAuthURLParam(k, v))
 	}
+	return oc.AuthCodeURL(state, opts...)
 }
 
 func (c *Config) refreshURL() string {
@@ -100,34 +121,16 @@ func (c *Config) refreshURL() string {
 	return c.Endpoints.TokenURL
 }
 
-func (c *Config) authParams() []oauth2.AuthCodeOption {
-	var opts []oauth2.AuthCodeOption
-	for k, v := range c.AuthParams {
-		opts = append(opts, oauth2.SetAuthURLParam(k, v))
-	}
-	return opts
-}
-
-// fromOAuth2 turns an x/oauth2 token into ours and checks it is a bearer token.
-func (c *Config) fromOAuth2(endpoint string, t *oauth2.Token) (*Token, error) {
-	tok := &Token{
-		AccessToken:  t.AccessToken,
-		TokenType:    t.TokenType,
-		RefreshToken: t.RefreshToken,
-		Expiry:       t.Expiry,
-	}
-	if s, ok := t.Extra("id_token").(string); ok {
-		tok.IDToken = s
-	}
-	if s, ok := t.Extra("scope").(string); ok {
-		tok.Scope = s
-	}
-	return c.check(endpoint, tok)
-}
-
 func (c *Config) check(endpoint string, t *Token) (*Token, error) {
 	if t.AccessToken == "" {
 		return nil, fmt.Errorf("%s answered without an access_token; check the endpoint URL", endpoint)
+	}
+	for _, v := range []string{t.AccessToken, t.RefreshToken, t.IDToken} {
+		if strings.IndexFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+			// In a header (curl -H "$(oauth2cred token --format header)") a
+			// line break would add a header of the server's choosing.
+			return nil, fmt.Errorf("%s issued a token with control characters or a line break; refusing it", endpoint)
+		}
 	}
 	if t.TokenType != "" && !strings.EqualFold(t.TokenType, "bearer") {
 		return nil, fmt.Errorf("%s issued a token of type %q; only Bearer tokens can be handed to git and kubectl", endpoint, clean(t.TokenType))
@@ -163,9 +166,9 @@ func (e *ServerError) Error() string {
 	}
 	switch {
 	case e.Code != "":
-		fmt.Fprintf(&b, ": %s", e.Code)
+		fmt.Fprintf(&b, ": %s", short(e.Code))
 		if e.Description != "" {
-			fmt.Fprintf(&b, " (%s)", e.Description)
+			fmt.Fprintf(&b, " (%s)", short(e.Description))
 		}
 		if hint := codeHints[e.Code]; hint != "" {
 			fmt.Fprintf(&b, "; %s", hint)
@@ -188,11 +191,23 @@ var codeHints = map[string]string{
 	"unsupported_grant_type": "the server does not support this flow; try another --flow",
 }
 
-// IsInvalidGrant reports whether err means the refresh token (or code) is
-// no longer valid, so only a new login helps.
-func IsInvalidGrant(err error) bool {
+// SessionEnded reports whether err, the answer to a refresh grant, means
+// the refresh token is dead and only a new sign-in helps. Servers disagree
+// on the code: invalid_grant (RFC 6749, zitadel, Keycloak), 400
+// unauthorized_client (Gitea: "token was already used"), 400
+// invalid_request (Dex: "Refresh token is invalid or has already been
+// claimed by another client"). invalid_client (a 401 about the client) and
+// 5xx are not about the session.
+func SessionEnded(err error) bool {
 	var se *ServerError
-	return errors.As(err, &se) && se.Code == "invalid_grant"
+	if !errors.As(err, &se) || se.Status == http.StatusUnauthorized || se.Status >= 500 {
+		return false
+	}
+	switch se.Code {
+	case "invalid_grant", "invalid_request", "unauthorized_client":
+		return true
+	}
+	return false
 }
 
 // wrap turns errors from x/oauth2 and net/http into errors that name the
@@ -235,16 +250,23 @@ func wrap(endpoint string, err error) error {
 }
 
 // scrub removes secrets of the request from an error: a hostile or buggy
-// server may echo them back in its error_description.
+// server may echo them back in its error_description, in any encoding. It
+// runs on the whole text, before anything is shortened for display, so a
+// secret cut in half at the end cannot slip through.
 func scrub(err error, secrets ...string) error {
 	if err == nil {
 		return nil
 	}
+	var forms []string
+	for _, sec := range secrets {
+		forms = append(forms, encodings(sec)...)
+	}
+	if len(forms) == 0 {
+		return err
+	}
 	replace := func(s string) string {
-		for _, sec := range secrets {
-			if len(sec) >= 4 {
-				s = strings.ReplaceAll(s, sec, "[redacted]")
-			}
+		for _, f := range forms {
+			s = strings.ReplaceAll(s, f, "[redacted]")
 		}
 		return s
 	}
@@ -254,10 +276,42 @@ func scrub(err error, secrets ...string) error {
 		c.Code, c.Description = replace(c.Code), replace(c.Description)
 		return &c
 	}
+	var re *RejectedError
+	if errors.As(err, &re) {
+		return &RejectedError{Err: errors.New(replace(re.Err.Error())), RefreshToken: re.RefreshToken}
+	}
 	if msg := replace(err.Error()); msg != err.Error() {
 		return errors.New(msg)
 	}
 	return err
+}
+
+// encodings lists the forms a secret can take on the way back: as sent,
+// URL-encoded (query and path), JSON-escaped, and base64 (Basic auth
+// carries it so, with or without the client id before it).
+func encodings(sec string) []string {
+	if len(sec) < 4 {
+		return nil
+	}
+	j, _ := json.Marshal(sec)
+	forms := []string{sec, url.QueryEscape(sec), url.PathEscape(sec), strings.Trim(string(j), `"`)}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		b := enc.EncodeToString([]byte(sec))
+		// A base64 run aligned anywhere else differs at its ends; its
+		// middle is stable, and long enough to be unmistakable.
+		if len(b) > 8 {
+			forms = append(forms, b[:len(b)-4])
+		}
+		for _, prefix := range []string{":", "x:"} {
+			b := enc.EncodeToString([]byte(prefix + url.QueryEscape(sec)))
+			if len(b) > 12 {
+				forms = append(forms, b[4:len(b)-4])
+			}
+		}
+	}
+	// Longest first, so a form that contains another goes whole.
+	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	return slices.Compact(forms)
 }
 
 func looksHTML(body []byte) bool {
@@ -265,18 +319,75 @@ func looksHTML(body []byte) bool {
 	return strings.HasPrefix(s, "<!doctype html") || strings.HasPrefix(s, "<html") || strings.HasPrefix(s, "<")
 }
 
-// clean makes server-supplied text safe for one terminal line.
-func clean(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
+// clean makes server-supplied text safe for one terminal line: terminal
+// escape sequences go whole, other control characters become spaces. It
+// does not shorten (see short), so secrets can still be scrubbed from it.
+func clean(s string) string { return Sanitize(s) }
+
+// short cuts cleaned text for display.
+func short(s string) string {
 	if len(s) > 200 {
-		s = s[:200] + "…"
+		cut := 200
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
-	return strings.TrimSpace(s)
+	return s
+}
+
+// Sanitize strips terminal escape sequences (CSI, OSC and the rest of
+// ECMA-48's) and control characters from server-supplied text, so that an
+// error_description or a scope cannot repaint or retitle a terminal.
+func Sanitize(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == 0x1b || r == 0x9b || r == 0x9d:
+			i += escapeLen(s[i:])
+			continue
+		case r == utf8.RuneError && n == 1:
+			b.WriteByte('?')
+		case unicode.IsControl(r) || r == 0x2028 || r == 0x2029 || unicode.Is(unicode.Bidi_Control, r):
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+		i += n
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// escapeLen is the length of the escape sequence at the start of s.
+func escapeLen(s string) int {
+	r, n := utf8.DecodeRuneInString(s)
+	kind := r
+	if r == 0x1b && len(s) > 1 {
+		kind = rune(s[1])
+		n++
+		switch kind {
+		case '[':
+			kind = 0x9b
+		case ']', 'P', '_', '^', 'X':
+			kind = 0x9d
+		default:
+			return n // a two-byte escape
+		}
+	}
+	for i := n; i < len(s); i++ {
+		c := s[i]
+		if kind == 0x9b && c >= 0x40 && c <= 0x7e {
+			return i + 1 // CSI ends at its final byte
+		}
+		if kind == 0x9d && (c == 0x07 || (c == 0x1b && i+1 < len(s) && s[i+1] == '\\')) {
+			if c == 0x1b {
+				return i + 2
+			}
+			return i + 1 // OSC and strings end at BEL or ST
+		}
+	}
+	return len(s)
 }
 
 func describe(kind, rawURL string) string {

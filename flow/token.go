@@ -3,73 +3,60 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
 )
 
 // maxBody bounds what is read of any server answer.
 const maxBody = 1 << 20
 
-// exchange trades an authorization code for a token.
-func (c *Config) exchange(ctx context.Context, code, verifier, redirect string) (*Token, error) {
-	t, err := c.exchange1(ctx, code, verifier, redirect)
-	return t, scrub(err, code, verifier, c.ClientSecret)
+// maxLifetime caps expires_in: a server that says 10^10 seconds means
+// "long", and a time.Duration of that many seconds overflows.
+const maxLifetime = 10 * 365 * 24 * time.Hour
+
+// RejectedError is a token answer that our checks refused (no expires_in, a
+// token type we cannot hand out, a malformed field). The server has issued
+// it all the same, so a refresh token it carried has already replaced the
+// old one: the caller must keep RefreshToken or the session is lost.
+type RejectedError struct {
+	Err          error
+	RefreshToken string
 }
 
-func (c *Config) exchange1(ctx context.Context, code, verifier, redirect string) (*Token, error) {
-	endpoint := describe("token endpoint", c.Endpoints.TokenURL)
-	if c.Method == MethodGet {
-		return c.getToken(ctx, c.Endpoints.TokenURL, url.Values{
-			"grant_type":    {"authorization_code"},
-			"code":          {code},
-			"redirect_uri":  {redirect},
-			"code_verifier": {verifier},
-		})
+func (e *RejectedError) Error() string { return e.Err.Error() }
+func (e *RejectedError) Unwrap() error { return e.Err }
+
+// exchange trades an authorization code for a token.
+func (c *Config) exchange(ctx context.Context, code, verifier, redirect string) (*Token, error) {
+	v := url.Values{
+		"grant_type":    {"authorization_code"},
+		"code":          {code},
+		"redirect_uri":  {redirect},
+		"code_verifier": {verifier},
 	}
-	t, err := c.oauth2Config(c.Endpoints.TokenURL, redirect).Exchange(c.ctx(ctx), code, oauth2.VerifierOption(verifier))
-	if err != nil {
-		return nil, wrap(endpoint, err)
-	}
-	return c.fromOAuth2(endpoint, t)
+	t, err := c.tokenRequest(ctx, "token endpoint", c.Endpoints.TokenURL, v)
+	return t, c.scrub(err, code, verifier)
 }
 
 // Refresh trades a refresh token for a new token at the refresh endpoint.
 // When the server sends no new refresh token the old one is kept.
 func (c *Config) Refresh(ctx context.Context, refreshToken string) (*Token, error) {
-	t, err := c.refresh(ctx, refreshToken)
-	return t, scrub(err, refreshToken, c.ClientSecret)
-}
-
-func (c *Config) refresh(ctx context.Context, refreshToken string) (*Token, error) {
-	u := c.refreshURL()
-	endpoint := describe("refresh endpoint", u)
-	var tok *Token
-	var err error
-	if c.Method == MethodGet {
-		tok, err = c.getToken(ctx, u, url.Values{
-			"grant_type":    {"refresh_token"},
-			"refresh_token": {refreshToken},
-		})
-	} else {
-		var t *oauth2.Token
-		t, err = c.oauth2Config(u, "").TokenSource(c.ctx(ctx), &oauth2.Token{RefreshToken: refreshToken}).Token()
-		if err == nil {
-			tok, err = c.fromOAuth2(endpoint, t)
-		} else {
-			err = wrap(endpoint, err)
-		}
-	}
+	v := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}}
+	tok, err := c.tokenRequest(ctx, "refresh endpoint", c.refreshURL(), v)
 	if err != nil {
-		return nil, err
+		var re *RejectedError
+		if errors.As(err, &re) && re.RefreshToken == "" {
+			re.RefreshToken = refreshToken
+		}
+		return nil, c.scrub(err, refreshToken)
 	}
 	if tok.RefreshToken == "" {
 		tok.RefreshToken = refreshToken
@@ -79,56 +66,30 @@ func (c *Config) refresh(ctx context.Context, refreshToken string) (*Token, erro
 
 // ClientCredentials gets a token for the client itself (RFC 6749 §4.4), for CI.
 func (c *Config) ClientCredentials(ctx context.Context) (*Token, error) {
-	t, err := c.clientCredentials(ctx)
-	return t, scrub(err, c.ClientSecret)
-}
-
-func (c *Config) clientCredentials(ctx context.Context) (*Token, error) {
-	endpoint := describe("token endpoint", c.Endpoints.TokenURL)
-	if c.ClientSecret == "" {
-		return nil, fmt.Errorf("the client-credentials flow needs a client secret; pass --client-secret-file or set OAUTH2CRED_CLIENT_SECRET")
+	if !c.authenticates() {
+		return nil, fmt.Errorf("the client-credentials flow needs client authentication; pass --client-secret-file, --client-key-file or --client-assertion-file")
 	}
-	if c.Method == MethodGet {
-		v := url.Values{"grant_type": {"client_credentials"}}
-		if len(c.Scopes) > 0 {
-			v.Set("scope", strings.Join(c.Scopes, " "))
-		}
-		return c.getToken(ctx, c.Endpoints.TokenURL, v)
+	v := url.Values{"grant_type": {"client_credentials"}}
+	if len(c.Scopes) > 0 {
+		v.Set("scope", strings.Join(c.Scopes, " "))
 	}
-	cc := clientcredentials.Config{
-		ClientID:     c.ClientID,
-		ClientSecret: c.ClientSecret,
-		TokenURL:     c.Endpoints.TokenURL,
-		Scopes:       c.Scopes,
-		AuthStyle:    oauth2.AuthStyleInHeader,
-	}
-	t, err := cc.Token(c.ctx(ctx))
-	if err != nil {
-		return nil, wrap(endpoint, err)
-	}
-	return c.fromOAuth2(endpoint, t)
+	t, err := c.tokenRequest(ctx, "token endpoint", c.Endpoints.TokenURL, v)
+	return t, c.scrub(err)
 }
 
 // Revoke asks the server to revoke token (RFC 7009); hint is
 // "refresh_token" or "access_token".
 func (c *Config) Revoke(ctx context.Context, token, hint string) error {
-	return scrub(c.revoke(ctx, token, hint), token, c.ClientSecret)
+	return c.scrub(c.revoke(ctx, token, hint), token)
 }
 
 func (c *Config) revoke(ctx context.Context, token, hint string) error {
 	u := c.Endpoints.RevokeURL
 	endpoint := describe("revocation endpoint", u)
 	v := url.Values{"token": {token}, "token_type_hint": {hint}}
-	if c.ClientSecret == "" {
-		v.Set("client_id", c.ClientID)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(v.Encode()))
+	req, err := c.newRequest(ctx, MethodPost, u, v, false)
 	if err != nil {
-		return fmt.Errorf("bad revocation URL: %v", err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if c.ClientSecret != "" {
-		req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret))
+		return err
 	}
 	resp, err := c.client().Do(req)
 	if err != nil {
@@ -149,28 +110,16 @@ func (c *Config) client() *http.Client {
 	return http.DefaultClient
 }
 
-// getToken is the legacy token method: the form parameters, client
-// credentials included, in the query string of a GET. x/oauth2 only POSTs.
-func (c *Config) getToken(ctx context.Context, tokenURL string, v url.Values) (*Token, error) {
-	endpoint := describe("token endpoint", tokenURL)
-	u, err := url.Parse(tokenURL)
+// tokenRequest sends one request of any grant to a token endpoint and reads
+// its answer. It is written out rather than left to x/oauth2, which drops a
+// rotated refresh token when it refuses an answer, cannot read a fractional
+// expires_in, and cannot sign a fresh client assertion for every request.
+func (c *Config) tokenRequest(ctx context.Context, kind, endpointURL string, v url.Values) (*Token, error) {
+	endpoint := describe(kind, endpointURL)
+	req, err := c.newRequest(ctx, c.Method, endpointURL, v, false)
 	if err != nil {
-		return nil, fmt.Errorf("bad token URL: %v", err)
+		return nil, err
 	}
-	q := u.Query()
-	for k, vs := range v {
-		q[k] = vs
-	}
-	q.Set("client_id", c.ClientID)
-	if c.ClientSecret != "" {
-		q.Set("client_secret", c.ClientSecret)
-	}
-	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("bad token URL: %v", err)
-	}
-	req.Header.Set("Accept", "application/json")
 	resp, err := c.client().Do(req)
 	if err != nil {
 		return nil, wrap(endpoint, err)
@@ -185,17 +134,66 @@ func (c *Config) getToken(ctx context.Context, tokenURL string, v url.Values) (*
 	}
 	tok, err := parseTokenBody(resp.Header.Get("Content-Type"), body)
 	if err != nil {
-		return nil, fmt.Errorf("%s answered with something that is not a token response (%v); check the endpoint URL", endpoint, err)
+		return nil, fmt.Errorf("%s answered with something that is not a JSON token response (%v); check the endpoint URL", endpoint, err)
 	}
 	if tok.errCode != "" {
 		return nil, &ServerError{Endpoint: endpoint, Status: resp.StatusCode, Code: clean(tok.errCode), Description: clean(tok.errDesc)}
 	}
-	return c.check(endpoint, &tok.Token)
+	if tok.expiresErr != nil {
+		return nil, &RejectedError{Err: fmt.Errorf("%s answered with %v", endpoint, tok.expiresErr), RefreshToken: tok.RefreshToken}
+	}
+	t, err := c.check(endpoint, &tok.Token)
+	if err != nil {
+		return nil, &RejectedError{Err: err, RefreshToken: tok.RefreshToken}
+	}
+	return t, nil
+}
+
+// newRequest builds a request to a token, device or revocation endpoint
+// with the client's authentication: POST with a form body (RFC 6749), or
+// for legacy servers GET with the same parameters in the query. bodyAuth
+// puts a client secret in the form even where Basic is the default (device
+// endpoints such as Dex's read it only there).
+func (c *Config) newRequest(ctx context.Context, method, endpointURL string, v url.Values, bodyAuth bool) (*http.Request, error) {
+	u, err := url.Parse(endpointURL)
+	if err != nil {
+		return nil, fmt.Errorf("bad endpoint URL %q: %v", describe("", endpointURL), err)
+	}
+	basic, err := c.authenticate(ctx, v, endpointURL, method == MethodGet || bodyAuth)
+	if err != nil {
+		return nil, err
+	}
+	var req *http.Request
+	if method == MethodGet {
+		q := u.Query()
+		for k, vs := range v {
+			q[k] = vs
+		}
+		u.RawQuery = q.Encode()
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	} else {
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(v.Encode()))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bad endpoint URL %q: %v", describe("", endpointURL), err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if basic {
+		// RFC 6749 §2.3.1: both parts form-encoded before Basic encoding.
+		req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret))
+	}
+	return req, nil
 }
 
 type parsedToken struct {
 	Token
 	errCode, errDesc string
+	// expiresErr is a malformed expires_in; the rest of the answer is kept
+	// so that a rotated refresh token is not lost with it.
+	expiresErr error
 }
 
 // parseTokenBody reads a token answer as JSON or, as some legacy servers
@@ -222,33 +220,61 @@ func parseTokenBody(contentType string, body []byte) (*parsedToken, error) {
 			return nil, fmt.Errorf("an HTML page")
 		}
 		var j struct {
-			AccessToken  string          `json:"access_token"`
-			TokenType    string          `json:"token_type"`
-			RefreshToken string          `json:"refresh_token"`
-			IDToken      string          `json:"id_token"`
-			Scope        string          `json:"scope"`
+			AccessToken  jsonString      `json:"access_token"`
+			TokenType    jsonString      `json:"token_type"`
+			RefreshToken jsonString      `json:"refresh_token"`
+			IDToken      jsonString      `json:"id_token"`
+			Scope        jsonString      `json:"scope"`
 			ExpiresIn    json.RawMessage `json:"expires_in"`
-			Error        string          `json:"error"`
-			ErrorDesc    string          `json:"error_description"`
+			Error        jsonString      `json:"error"`
+			ErrorDesc    jsonString      `json:"error_description"`
 		}
 		if err := json.Unmarshal(body, &j); err != nil {
 			return nil, fmt.Errorf("not JSON")
 		}
-		p.AccessToken, p.TokenType, p.RefreshToken = j.AccessToken, j.TokenType, j.RefreshToken
-		p.IDToken, p.Scope = j.IDToken, j.Scope
-		p.errCode, p.errDesc = j.Error, j.ErrorDesc
+		p.AccessToken, p.TokenType, p.RefreshToken = string(j.AccessToken), string(j.TokenType), string(j.RefreshToken)
+		p.IDToken, p.Scope = string(j.IDToken), string(j.Scope)
+		p.errCode, p.errDesc = string(j.Error), string(j.ErrorDesc)
 		expiresIn = strings.Trim(string(j.ExpiresIn), `"`)
 	}
 	if expiresIn != "" && expiresIn != "null" {
-		n, err := strconv.ParseInt(expiresIn, 10, 64)
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("expires_in %q is not a number of seconds", clean(expiresIn))
-		}
-		if n > 0 {
-			p.Expiry = time.Now().Add(time.Duration(n) * time.Second)
-		}
+		p.Expiry, p.expiresErr = expiryFrom(expiresIn, time.Now())
 	}
 	return &p, nil
+}
+
+// expiryFrom turns expires_in (seconds, as an integer, a fraction or a
+// string of either) into an expiry. Zero means the server did not say;
+// a negative or non-numeric value is refused; a huge one is capped.
+func expiryFrom(s string, now time.Time) (time.Time, error) {
+	n, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+		return time.Time{}, fmt.Errorf("an expires_in of %q, which is not a number of seconds", clean(s))
+	}
+	if n < 0 {
+		return time.Time{}, fmt.Errorf("a negative expires_in (%s): the token is dead on arrival", clean(s))
+	}
+	if n < 1 {
+		return time.Time{}, nil
+	}
+	d := maxLifetime
+	if n < maxLifetime.Seconds() {
+		d = time.Duration(n) * time.Second
+	}
+	return now.Add(d), nil
+}
+
+// jsonString accepts a JSON string or, as some servers send for
+// scope or token_type, null; anything else (a number, an object) is read
+// as empty rather than failing the whole answer.
+type jsonString string
+
+func (s *jsonString) UnmarshalJSON(b []byte) error {
+	var v string
+	if json.Unmarshal(b, &v) == nil {
+		*s = jsonString(v)
+	}
+	return nil
 }
 
 // errorAnswer reads an OAuth error body of a failed request.

@@ -76,6 +76,12 @@ func (s *Session) handOut(ctx context.Context) (*persist.Token, string, time.Tim
 	if value == "" {
 		return nil, "", time.Time{}, failure(fmt.Errorf("the server issued no %s for %q; for an ID token add --scope openid", s.svc.TokenType, s.svc.Name))
 	}
+	if !expiry.IsZero() && !expiry.After(time.Now()) {
+		return nil, "", time.Time{}, failure(fmt.Errorf("the %s of %q has expired and no fresh one could be had; run '%s'", s.svc.TokenType, s.svc.Name, s.loginCommand()))
+	}
+	if err := checkTokenText(value); err != nil {
+		return nil, "", time.Time{}, failure(err)
+	}
 	return t, value, expiry, nil
 }
 
@@ -93,6 +99,7 @@ func Login(ctx context.Context, set *Settings) error {
 		return err
 	}
 	defer s.Close()
+	s.isLogin = true
 	_, err = s.Login(ctx)
 	return err
 }
@@ -205,7 +212,12 @@ func Git(ctx context.Context, set *Settings, op string, stdin io.Reader, stdout 
 		s.person = false
 	}
 	if op == "erase" {
-		return s.Drop(ctx, req.Get("password"))
+		// git >= 2.46 with authtype sends the token as credential=, not password=.
+		value := req.Get("password")
+		if value == "" {
+			value = req.Get("credential")
+		}
+		return s.Drop(ctx, value)
 	}
 	t, value, expiry, err := s.handOut(ctx)
 	if err != nil {
@@ -313,6 +325,18 @@ func KubeconfigUser(set *Settings, stdout io.Writer, args []string) error {
 	for _, a := range append([]string{"kubectl"}, args...) {
 		q, _ := json.Marshal(a)
 		fmt.Fprintf(stdout, "      - %s\n", q)
+	}
+	return nil
+}
+
+// checkTokenText refuses a token with control characters: printed with
+// --format header into `curl -H` it would add a header, and git's
+// line protocol would break on a newline.
+func checkTokenText(v string) error {
+	for _, c := range []byte(v) {
+		if c < 0x20 || c == 0x7f {
+			return fmt.Errorf("the server issued a token with control characters or a line break; refusing to hand it out")
+		}
 	}
 	return nil
 }

@@ -22,9 +22,20 @@ type Settings struct {
 	NonInteractive bool
 	NoBrowser      bool
 	Verbose        bool
-	Timeout        time.Duration // 0: 30 s per request, 5 min for a person
+	Timeout        time.Duration // per request; 0: 30 s
+	LoginTimeout   time.Duration // the person's part of a sign-in; 0: 5 min
+	Cooldown       time.Duration // after an abandoned sign-in; 0: 10 min
 	Getenv         func(string) string
 	Stderr         *os.File
+	// Started is when the call began; zero means now.
+	Started time.Time
+}
+
+func (s *Settings) started() time.Time {
+	if s.Started.IsZero() {
+		s.Started = time.Now()
+	}
+	return s.Started
 }
 
 func (s *Settings) env(k string) string {
@@ -108,27 +119,29 @@ func loadConfig(path string, explicit bool) (map[string]Definition, error) {
 	return cf.Services, nil
 }
 
-// definition layers preset < config file < environment < flags.
-func (s *Settings) definition() (string, Definition, error) {
+// definition layers preset < config file < environment < flags, and says
+// whether the config file has the service.
+func (s *Settings) definition() (string, Definition, bool, error) {
 	name := s.Service
 	if name == "" {
 		name = s.env("OAUTH2CRED_SERVICE")
 	}
 	if err := ValidName(name); err != nil {
-		return "", Definition{}, err
+		return "", Definition{}, false, err
 	}
 	path, explicit := s.configPath()
 	services, err := loadConfig(path, explicit)
 	if err != nil {
-		return "", Definition{}, err
+		return "", Definition{}, false, err
 	}
 	var d Definition
-	d.overlay(services[name])
+	configured, inConfig := services[name]
+	d.overlay(configured)
 	d.overlay(Definition{ClientID: s.env("OAUTH2CRED_CLIENT_ID"), ClientSecret: s.env("OAUTH2CRED_CLIENT_SECRET")})
 	flags := s.Flags
 	if s.KeyringOnly {
 		flags.Storage = "keyring"
 	}
 	d.overlay(flags)
-	return name, d, nil
+	return name, d, inConfig, nil
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"reflect"
 	"strings"
+
+	"oauth2cred/flow"
 )
 
 // Definition is one service as written in the config file, a preset, the
@@ -31,12 +33,18 @@ type Definition struct {
 	Username         string            `toml:"username"`
 	TokenType        string            `toml:"token_type"`
 	RedirectPort     int               `toml:"redirect_port"`
+	RedirectURLs     []string          `toml:"redirect_url"`
+	ClientKeyFile    string            `toml:"client_key_file"`
 	CAFile           string            `toml:"ca_file"`
 	Insecure         bool              `toml:"insecure"`
 	Keyring          bool              `toml:"keyring"`
 	Storage          string            `toml:"storage"`
 	GitBearer        bool              `toml:"git_bearer"`
 	AllowNoExpiry    bool              `toml:"allow_no_expiry"`
+
+	// Facts of a preset, not settings.
+	NoClientCredentials bool   `toml:"-"` // the provider has no such grant
+	AppsPage            string `toml:"-"` // where people revoke authorized apps
 }
 
 // overlay sets every field of d that is set in o; auth_params merge by key.
@@ -205,6 +213,11 @@ func resolve(name string, d Definition) (*Service, error) {
 	if s.RedirectPort < 0 || s.RedirectPort > 65535 {
 		return nil, usageErr("--redirect-port %d is not a port", s.RedirectPort)
 	}
+	for _, u := range s.RedirectURLs {
+		if _, err := flow.ParseRedirectURL(u); err != nil {
+			return nil, usageErr("%v", err)
+		}
+	}
 	for k := range s.AuthParams {
 		if k == "" {
 			return nil, usageErr("--param needs key=value")
@@ -262,6 +275,12 @@ func IsLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// authenticates reports whether the client can prove who it is (a secret,
+// a key or an assertion), without reading any of them.
+func (s *Service) authenticates() bool {
+	return s.ClientSecret != "" || s.ClientSecretFile != "" || s.ClientKeyFile != ""
 }
 
 // secret returns the client secret, reading the secret file only now: the

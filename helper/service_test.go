@@ -44,7 +44,7 @@ auth_params = { prompt = "consent" }
 		t.Run(tc.name, func(t *testing.T) {
 			set := settingsWith(t, cfg, tc.env, tc.flags)
 			set.Flags.AuthParams = map[string]string{"login_hint": "me"}
-			name, d, err := set.definition()
+			name, d, _, err := set.definition()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,7 +157,7 @@ func TestConfigErrors(t *testing.T) {
 		{"[other]\n", `unknown key "other"`},
 	} {
 		set := settingsWith(t, tc.config, nil, Definition{})
-		_, _, err := set.definition()
+		_, _, _, err := set.definition()
 		if ee, ok := err.(*ExitError); !ok || ee.Code != ExitUsage || !strings.Contains(ee.Msg, tc.want) {
 			t.Errorf("%q: err %v, want %q", tc.config, err, tc.want)
 		}
@@ -173,7 +173,7 @@ func FuzzConfig(f *testing.F) {
 		path := filepath.Join(t.TempDir(), "c.toml")
 		os.WriteFile(path, []byte(config), 0o600)
 		set := &Settings{Service: "work", ConfigPath: path, Getenv: func(string) string { return "" }}
-		name, d, err := set.definition()
+		name, d, _, err := set.definition()
 		if err != nil {
 			if ee, ok := err.(*ExitError); !ok || ee.Code != ExitUsage || strings.Contains(ee.Msg, "\n") {
 				t.Fatalf("config error is not a one-line usage error: %v", err)

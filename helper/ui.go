@@ -1,12 +1,16 @@
 package helper
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/pkg/browser"
 )
@@ -49,13 +53,19 @@ func (u *ui) warn(format string, a ...any) {
 	fmt.Fprintf(u.stderr, "oauth2cred: warning: "+format+"\n", a...)
 }
 
-// confirm asks a yes/no question on the terminal; Enter means yes.
-func (u *ui) confirm(question string) (bool, error) {
+// confirm asks a yes/no question on the terminal; Enter means yes. The
+// answer must come before ctx's deadline, else the error is
+// context.DeadlineExceeded.
+func (u *ui) confirm(ctx context.Context, question string) (bool, error) {
 	t := u.terminal()
 	if t == nil {
 		return false, fmt.Errorf("no terminal")
 	}
 	fmt.Fprintf(t, "%s [Y/n] ", question)
+	if d, ok := ctx.Deadline(); ok {
+		t.SetReadDeadline(d)
+		defer t.SetReadDeadline(time.Time{})
+	}
 	var line []byte
 	buf := make([]byte, 1)
 	for {
@@ -66,6 +76,9 @@ func (u *ui) confirm(question string) (bool, error) {
 			}
 			line = append(line, buf[0])
 			continue
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return false, context.DeadlineExceeded
 		}
 		if err != nil {
 			return false, err
@@ -86,8 +99,11 @@ func (u *ui) close() {
 
 // browserOpener returns how to show a URL in a browser, or nil when this
 // session has none: $BROWSER when set (as xdg-open and Python do), else the
-// desktop's opener when there is a desktop.
-func browserOpener(env func(string) string, stderr io.Writer) func(string) error {
+// desktop's opener when there is a desktop. The opener gets no pipes of
+// ours (its output goes to /dev/null, so it cannot write into a protocol or
+// keep our caller waiting for end of file) and is never waited for: an
+// xdg-open that lingers until the browser exits must not hold up the flow.
+func browserOpener(env func(string) string) func(string) error {
 	if b := env("BROWSER"); b != "" {
 		return func(u string) error {
 			args := strings.Fields(strings.Split(b, ":")[0])
@@ -102,7 +118,7 @@ func browserOpener(env func(string) string, stderr io.Writer) func(string) error
 				args = append(args, u)
 			}
 			cmd := exec.Command(args[0], args[1:]...)
-			cmd.Stdout, cmd.Stderr = stderr, stderr
+			cmd.Env = childEnv(os.Environ())
 			if err := cmd.Start(); err != nil {
 				return err
 			}
@@ -112,10 +128,44 @@ func browserOpener(env func(string) string, stderr io.Writer) func(string) error
 	}
 	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" || env("DISPLAY") != "" || env("WAYLAND_DISPLAY") != "" {
 		return func(u string) error {
-			// The opener must never write to our stdout: it carries the protocol.
-			browser.Stdout, browser.Stderr = io.Discard, io.Discard
-			return browser.OpenURL(u)
+			done := make(chan error, 1)
+			go func() { done <- openDesktop(u) }()
+			select {
+			case err := <-done:
+				return err
+			case <-time.After(2 * time.Second):
+				return nil // started and lingering; that is its business
+			}
 		}
 	}
 	return nil
+}
+
+// openDesktop runs the desktop's opener through pkg/browser, with no pipes
+// and without our secrets in its environment.
+func openDesktop(u string) error {
+	browser.Stdout, browser.Stderr = nil, nil
+	for _, k := range secretEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			os.Unsetenv(k)
+			defer os.Setenv(k, v)
+		}
+	}
+	return browser.OpenURL(u)
+}
+
+// secretEnv are our variables that carry secrets: no browser, opener or
+// other child of ours inherits them.
+var secretEnv = []string{"OAUTH2CRED_CLIENT_SECRET", "OAUTH2CRED_CLIENT_ASSERTION", "OAUTH2CRED_SUBJECT_TOKEN"}
+
+// childEnv is env without secretEnv.
+func childEnv(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(secretEnv, k) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

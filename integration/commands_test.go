@@ -1,11 +1,11 @@
 package integration
 
 import (
-	"net"
 	"os"
-	"strconv"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStatusAndLogout(t *testing.T) {
@@ -47,22 +47,34 @@ func TestStatusAndLogout(t *testing.T) {
 
 // SPEC §3: two first logins at once never fight over the redirect port; the
 // second waits on the lock and uses the token the first saved.
+// One sign-in at a time per service: while a background call signs in
+// with the browser, a call at a terminal waits and uses its token, and a
+// call that no one can see (no terminal) says so at once instead of waiting
+// or opening a second browser.
 func TestConcurrentLoginsShareOneFlow(t *testing.T) {
 	w := newWorld(t, 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	slow := filepath.Join(w.home, "slow-browser")
+	os.WriteFile(slow, []byte("#!/bin/sh\nsleep 2\nexec "+bin.browser+" \"$1\"\n"), 0o755)
+	args := append([]string{"token", "--save"}, w.service("two")...)
+	first := make(chan result, 1)
+	go func() { first <- w.runWith(cmdOpts{env: []string{"BROWSER=" + slow}}, args...) }()
+	marker := filepath.Join(w.tokenDir, ".two-token.signin")
+	for i := 0; i < 200; i++ {
+		if _, err := os.Stat(marker); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
-	args := append([]string{"token", "--save", "--redirect-port", port}, w.service("two")...)
-	results := make(chan result, 2)
-	for range 2 {
-		go func() { results <- w.run(args...) }()
+	time.Sleep(200 * time.Millisecond)
+	cmd, _, stdout, _, _ := w.onTerminal(t, []string{"BROWSER=/bin/false"}, args...)
+	start := time.Now()
+	bg := w.run(args...)
+	if bg.code != 3 || !strings.Contains(bg.stderr, "a sign-in for \"two\" is under way in another process") || time.Since(start) > time.Second {
+		t.Fatalf("background call: exit %d after %v\n%s", bg.code, time.Since(start), bg.stderr)
 	}
-	a, b := <-results, <-results
-	if a.code != 0 || b.code != 0 || a.stdout != b.stdout {
-		t.Fatalf("exits %d %d, same token %v\n%s\n%s", a.code, b.code, a.stdout == b.stdout, a.stderr, b.stderr)
+	a := <-first
+	if err := cmd.Wait(); err != nil || a.code != 0 || a.stdout != stdout.String() {
+		t.Fatalf("exits %d %v, same token %v\n%s", a.code, err, a.stdout == stdout.String(), a.stderr)
 	}
 	if n := w.op.Count("/oauth/token authorization_code"); n != 1 {
 		t.Fatalf("code exchanges: %d, want 1", n)
@@ -97,7 +109,7 @@ func TestEndedSessionSignsInAgain(t *testing.T) {
 	}
 	w.age("again")
 	r := w.run(append([]string{"token"}, w.service("again")...)...)
-	if r.code != 0 || !strings.Contains(r.stderr, `The saved session for "again" has ended; signing in again.`) {
+	if r.code != 0 || !strings.Contains(r.stderr, `The saved session for "again" has ended (the server refused its refresh token); signing in again.`) {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	now := w.token("again")

@@ -57,7 +57,7 @@ func TestServerErrorsLeaveFileUntouched(t *testing.T) {
 	w := newWorld(t, 0)
 	w.addSecret("legacy-secret-xyz")
 	l := newLegacy(t, w)
-	if r := w.run(append([]string{"token", "--save"}, l.args("s")...)...); r.code != 0 {
+	if r := w.run(append([]string{"token", "--save"}, l.args("s", "--refresh-url", l.URL+"/token")...)...); r.code != 0 {
 		t.Fatalf("login: %s", r.stderr)
 	}
 	w.age("s")

@@ -112,7 +112,9 @@ func TestHostileServers(t *testing.T) {
 	w := newWorld(t, 0)
 	w.addSecret("legacy-secret-xyz")
 	l := newLegacy(t, w)
-	if r := w.run(append([]string{"token", "--save"}, l.args("h")...)...); r.code != 0 {
+	// The refresh grant goes to the token handler; a token is only refreshed
+	// with the configuration that obtained it, so log in with the same one.
+	if r := w.run(append([]string{"token", "--save"}, l.args("h", "--refresh-url", l.URL+"/token")...)...); r.code != 0 {
 		t.Fatalf("login: %s", r.stderr)
 	}
 	w.age("h")
@@ -184,13 +186,15 @@ func TestHostileAuthorizationAnswers(t *testing.T) {
 		auth http.HandlerFunc
 		want string
 	}{
-		{"wrong state", redirectWith(func(string) string { return "code=c&state=forged" }), "wrong state"},
+		// A forged answer is refused and the real one is still awaited (issue 12.13).
+		{"wrong state", redirectWith(func(string) string { return "code=c&state=forged" }), "gave up waiting for the browser sign-in"},
 		{"access_denied", redirectWith(func(s string) string { return "error=access_denied&state=" + s }), "access_denied; the sign-in was declined"},
 		{"iss mismatch", redirectWith(func(s string) string { return "code=c&iss=https%3A%2F%2Fevil.example.com&state=" + s }), "different issuer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l.auth = tc.auth
-			r := w.run(append([]string{"token", "--save"}, l.args("a")...)...)
+			// A short cool-down: each case abandons a sign-in.
+			r := w.run(append([]string{"token", "--save", "--login-timeout", "2s", "--cooldown", "1ms"}, l.args("a")...)...)
 			if r.code != 1 || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
 				t.Fatalf("exit %d\n%s", r.code, r.stderr)
 			}

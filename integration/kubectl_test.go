@@ -174,7 +174,7 @@ func TestKubectlNeverInteractiveNoToken(t *testing.T) {
 	api := newAPIStub(t, w.home, func(string) bool { return false })
 	start := time.Now()
 	r := w.kubectl(t, w.kubeconfig(api, "client.authentication.k8s.io/v1", "Never", w.service("none")...))
-	if r.code == 0 || !strings.Contains(r.stderr, `no saved token for "none" and no terminal to log in; run 'oauth2cred login --service none'`) {
+	if r.code == 0 || !strings.Contains(r.stderr, `no saved token for "none" and no terminal or browser to sign in; run 'oauth2cred login --service none --issuer http://127.0.0.1:`) {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	if time.Since(start) > 20*time.Second {

@@ -1,24 +1,23 @@
 package persist
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
 // ErrNotFound reports that nothing is saved for a service.
 var ErrNotFound = errors.New("no saved token")
 
-// ErrUnsafe marks a token file that must not be used or replaced silently:
-// readable by others, a symbolic link, or not a regular file.
+// ErrUnsafe marks a token file, directory or lock file that must not be used
+// or replaced silently: readable or writable by others, owned by another
+// user, a symbolic link, or not a regular file.
 var ErrUnsafe = errors.New("unsafe token file")
 
 func unsafe(format string, a ...any) error {
@@ -36,17 +35,36 @@ func (d Dir) File(service string) string {
 }
 
 // Load reads the saved token of service. It refuses files that are not
-// regular files owned-only by the user, since a token readable by others has
-// leaked already.
+// regular files owned by the user and closed to others, since a token
+// readable by others has leaked already and one planted by others is not
+// ours. The file is opened without following links and without blocking
+// (a FIFO planted there must not hang the call), then checked as opened.
 func (d Dir) Load(service string) (*Token, error) {
+	if err := d.checkDir(); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	return d.load(service, true)
+}
+
+// LoadUnchecked reads the token file even when it is readable by others or
+// not the user's, for logout to revoke what leaked. Links are still not
+// followed and only a regular file is read.
+func (d Dir) LoadUnchecked(service string) (*Token, error) {
+	return d.load(service, false)
+}
+
+func (d Dir) load(service string, checked bool) (*Token, error) {
 	path := d.File(service)
-	f, err := os.OpenFile(path, os.O_RDONLY|syscallNoFollow, 0)
+	f, err := openNoFollow(path, os.O_RDONLY)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ErrNotFound
 		}
-		if isSymlinkErr(path) {
-			return nil, unsafe("%s is a symbolic link; remove it and log in again", path)
+		if isSymlink(path) {
+			return nil, unsafe("%s is a symbolic link; remove it and sign in again", path)
 		}
 		return nil, fmt.Errorf("cannot read token file: %v", err)
 	}
@@ -56,10 +74,12 @@ func (d Dir) Load(service string) (*Token, error) {
 		return nil, fmt.Errorf("cannot read token file: %v", err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, unsafe("%s is not a regular file; remove it and log in again", path)
+		return nil, unsafe("%s is not a regular file; remove it and sign in again", path)
 	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return nil, unsafe("%s is readable by others (mode %04o); run 'chmod 600 %s' and revoke the token if others could read it", path, st.Mode().Perm(), path)
+	if checked {
+		if err := checkOwned(path, st, 0o077, "chmod 600"); err != nil {
+			return nil, err
+		}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
@@ -72,6 +92,42 @@ func (d Dir) Load(service string) (*Token, error) {
 	return t, nil
 }
 
+// checkOwned refuses a file or directory owned by another user or open to
+// others in the bits of forbidden; fix is the chmod that mends the mode.
+func checkOwned(path string, st fs.FileInfo, forbidden fs.FileMode, fix string) error {
+	if uid, ok := ownerOf(st); ok && uid != os.Geteuid() {
+		return unsafe("%s belongs to another user (uid %d); if it is yours, run 'chown %d %s', else remove it", path, uid, os.Geteuid(), path)
+	}
+	if st.Mode().Perm()&forbidden != 0 {
+		what := "readable by others"
+		if forbidden == 0o022 {
+			what = "writable by others"
+		}
+		return unsafe("%s is %s (mode %04o); run '%s %s'%s", path, what, st.Mode().Perm(), fix, path, leakAdvice(st))
+	}
+	return nil
+}
+
+func leakAdvice(st fs.FileInfo) string {
+	if st.IsDir() {
+		return ""
+	}
+	return " and revoke the token if others could read it ('oauth2cred logout' does)"
+}
+
+// checkDir refuses a token directory that another user owns or can write
+// to: whoever can write there can plant or swap token files.
+func (d Dir) checkDir() error {
+	st, err := os.Stat(d.Path)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("token directory %s is not a directory", d.Path)
+	}
+	return checkOwned(d.Path, st, 0o022, "chmod go-w")
+}
+
 // Save writes the token of service atomically: a temporary file in the same
 // directory, fsync, rename, fsync of the directory. A crash at any point
 // leaves either the old file or the new one, never a partial one.
@@ -80,12 +136,20 @@ func (d Dir) Save(service string, t *Token) error {
 	if err != nil {
 		return err
 	}
+	if len(data) > maxFileSize {
+		return fmt.Errorf("the token of %q is %d bytes, more than the %d a token file may hold; the server's answer is not a sane token", service, len(data), maxFileSize)
+	}
 	if err := d.ensure(); err != nil {
 		return err
 	}
 	path := d.File(service)
-	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
-		return unsafe("%s is not a regular file; remove it and try again", path)
+	if st, err := os.Lstat(path); err == nil {
+		if !st.Mode().IsRegular() {
+			return unsafe("%s is not a regular file; remove it and try again", path)
+		}
+		if uid, ok := ownerOf(st); ok && uid != os.Geteuid() {
+			return checkOwned(path, st, 0, "")
+		}
 	}
 	tmp, err := os.CreateTemp(d.Path, "."+service+"-token.tmp*")
 	if err != nil {
@@ -99,33 +163,36 @@ func (d Dir) Save(service string, t *Token) error {
 			os.Remove(tmpName)
 		}
 	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("cannot write token file: %v", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("cannot write token file: %v", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("cannot write token file: %v", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write token file: %v", err)
-	}
-	if err := os.Rename(tmpName, path); err != nil {
-		return fmt.Errorf("cannot write token file: %v", err)
+	for _, step := range []func() error{
+		func() error { return tmp.Chmod(0o600) },
+		func() error { _, err := tmp.Write(data); return err },
+		tmp.Sync,
+		tmp.Close,
+		func() error { return os.Rename(tmpName, path) },
+	} {
+		if err := step(); err != nil {
+			return fmt.Errorf("cannot write token file %s: %v", path, err)
+		}
 	}
 	ok = true
 	syncDir(d.Path)
-	d.sweep(service)
+	d.Sweep(service, time.Minute)
 	return nil
 }
 
-// sweep removes temporary files that a killed writer left behind. Only old
-// ones: a concurrent writer's file is seconds old at most.
-func (d Dir) sweep(service string) {
-	stale, _ := filepath.Glob(filepath.Join(d.Path, "."+service+"-token.tmp*"))
-	for _, f := range stale {
-		if st, err := os.Lstat(f); err == nil && time.Since(st.ModTime()) > time.Minute {
+// Sweep removes temporary files of service that a killed writer left
+// behind, older than age (a concurrent writer's file is seconds old at
+// most). Only this service's own temporary names match: a service named
+// "x-token.tmp5" is not the temporary file of a service "x".
+func (d Dir) Sweep(service string, age time.Duration) {
+	re := regexp.MustCompile(`^\.` + regexp.QuoteMeta(service) + `-token\.tmp[0-9]+$`)
+	entries, _ := os.ReadDir(d.Path)
+	for _, e := range entries {
+		if !re.MatchString(e.Name()) {
+			continue
+		}
+		f := filepath.Join(d.Path, e.Name())
+		if st, err := os.Lstat(f); err == nil && time.Since(st.ModTime()) >= age {
 			os.Remove(f)
 		}
 	}
@@ -140,7 +207,7 @@ func (d Dir) Delete(service string) error {
 	return nil
 }
 
-// Services lists the services that have a token file in the directory.
+// Services lists the names that have a token file in the directory.
 func (d Dir) Services() ([]string, error) {
 	entries, err := os.ReadDir(d.Path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -159,40 +226,17 @@ func (d Dir) Services() ([]string, error) {
 	return names, nil
 }
 
-// Lock takes the exclusive lock of service, waiting until ctx is done. The
-// lock is an flock(2) on `.<service>-token.lock`, so the kernel releases it
-// when its holder dies: a stale lock file never blocks anyone.
-func (d Dir) Lock(ctx context.Context, service string) (unlock func(), err error) {
-	if err := d.ensure(); err != nil {
-		return nil, err
-	}
-	path := d.File(service) + ".lock"
-	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("lock file %s is not a regular file; remove it and try again", path)
-	}
-	l := flock.New(path, flock.SetPermissions(0o600))
-	locked, err := l.TryLockContext(ctx, 20*time.Millisecond)
-	if err != nil || !locked {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("gave up waiting for another oauth2cred working on %q (lock %s)", service, path)
-		}
-		return nil, fmt.Errorf("cannot lock %s: %v", path, err)
-	}
-	return func() { l.Unlock() }, nil
-}
-
 // ensure creates the directory with mode 0700 when it does not exist, and
-// refuses one that others can enter.
+// refuses one that others own or can write to.
 func (d Dir) ensure() error {
 	if err := os.MkdirAll(d.Path, 0o700); err != nil {
 		return fmt.Errorf("cannot create token directory: %v", err)
 	}
-	st, err := os.Stat(d.Path)
-	if err != nil {
+	if err := d.checkDir(); err != nil {
+		if errors.Is(err, ErrUnsafe) {
+			return err
+		}
 		return fmt.Errorf("cannot use token directory: %v", err)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("token directory %s is not a directory", d.Path)
 	}
 	return nil
 }
@@ -204,7 +248,7 @@ func syncDir(path string) {
 	}
 }
 
-func isSymlinkErr(path string) bool {
+func isSymlink(path string) bool {
 	st, err := os.Lstat(path)
 	return err == nil && st.Mode()&fs.ModeSymlink != 0
 }

@@ -88,12 +88,12 @@ func TestLoadRefusesUnsafeFiles(t *testing.T) {
 
 func TestLockIsExclusiveAndDiesWithItsHolder(t *testing.T) {
 	d := Dir{Path: t.TempDir()}
-	unlock, err := d.Lock(context.Background(), "svc")
+	unlock, err := d.Lock(context.Background(), "svc", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	if _, err := d.Lock(ctx, "svc"); err == nil || !strings.Contains(err.Error(), "gave up waiting") {
+	if _, err := d.Lock(ctx, "svc", nil); err == nil || !strings.Contains(err.Error(), "gave up waiting") {
 		t.Fatalf("second lock: %v", err)
 	}
 	cancel()
@@ -109,7 +109,7 @@ func TestLockIsExclusiveAndDiesWithItsHolder(t *testing.T) {
 	cmd.Wait()
 	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	unlock, err = d.Lock(ctx, "svc")
+	unlock, err = d.Lock(ctx, "svc", nil)
 	if err != nil {
 		t.Fatalf("lock after the holder died: %v", err)
 	}

@@ -23,6 +23,24 @@ type Token struct {
 	TokenURL     string    `json:"token_url,omitempty"`
 	Issuer       string    `json:"issuer,omitempty"`
 	SavedAt      time.Time `json:"saved_at,omitzero"`
+
+	// The rest of the configuration that obtained the token. A token is
+	// only used with the same configuration, and these fields define the
+	// service when nothing else does (`--service NAME` alone).
+	RefreshURL      string   `json:"refresh_url,omitempty"`
+	AuthURL         string   `json:"auth_url,omitempty"`
+	DeviceURL       string   `json:"device_url,omitempty"`
+	RevokeURL       string   `json:"revoke_url,omitempty"`
+	Method          string   `json:"method,omitempty"`
+	RequestedScopes []string `json:"requested_scopes,omitempty"`
+	// Bound is set by versions that record RequestedScopes, so that a file
+	// of an older version (which did not) is not taken as "no scopes".
+	Bound bool `json:"bound,omitempty"`
+	// Confidential records that the client authenticated (a secret, a key or
+	// an assertion): a refresh needs that again.
+	Confidential bool `json:"confidential,omitempty"`
+	// Identity is who signed in (ID token preferred_username, email or sub).
+	Identity string `json:"identity,omitempty"`
 }
 
 // maxFileSize bounds what is read from a token file or keyring entry; a real

@@ -121,7 +121,9 @@ func run() error {
 	if err := gs.NewRepo("project"); err != nil {
 		return err
 	}
-	helper := fmt.Sprintf("!oauth2cred git --service demo --issuer %s --client-id native --host %s", provider.Issuer, gs.Host())
+	// Once a token is saved, the service name is enough: the client and
+	// issuer come from the token file. --host says which git host it serves.
+	helper := fmt.Sprintf("!oauth2cred git --service demo --host %s", gs.Host())
 	say("$ git -c credential.helper=%q clone %s/project.git", helper, gs.URL)
 	cmd := exec.Command("git", "-c", "credential.helper=", "-c", "credential.helper="+helper, "clone", "-q", gs.URL+"/project.git", filepath.Join(work, "project"))
 	cmd.Env = append(env, "GIT_TERMINAL_PROMPT=0")

@@ -1,0 +1,109 @@
+package helper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"oauth2cred/persist"
+)
+
+// Ending tokens: git's erase of a rejected token, and logout.
+
+// Drop forgets the access token when it equals value (git's erase after a
+// rejection), keeping the refresh token so the next call refreshes.
+func (s *Session) Drop(ctx context.Context, value string) error {
+	if value == "" {
+		return nil
+	}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	t, err := s.load()
+	if err != nil {
+		if errors.Is(err, persist.ErrNotFound) {
+			return nil
+		}
+		return failure(err)
+	}
+	if t.AccessToken != value && t.IDToken != value {
+		return nil
+	}
+	if t.RefreshToken == "" {
+		return s.forget()
+	}
+	if t.AccessToken == value {
+		t.AccessToken, t.Expiry = "", time.Time{}
+	}
+	if t.IDToken == value {
+		t.IDToken = ""
+	}
+	s.verbose("git rejected the token of %q; the next call refreshes it", s.svc.Name)
+	return s.save(t)
+}
+
+// Logout revokes the saved refresh token (or access token) when the server
+// has a revocation endpoint, then deletes every local copy. A file refused
+// as unsafe (readable by others) is revoked all the same: that is exactly
+// when revoking matters.
+func (s *Session) Logout(ctx context.Context) error {
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	t, err := s.load()
+	if errors.Is(err, persist.ErrUnsafe) && !s.keyringOnly() {
+		t, err = s.dir.LoadUnchecked(s.svc.Name)
+	}
+	if errors.Is(err, persist.ErrNotFound) {
+		s.ui.say("No saved token for %q.", s.svc.Name)
+		s.dir.Sweep(s.svc.Name, 0)
+		return nil
+	}
+	var revokeErr error
+	if err == nil {
+		revokeErr = s.revoke(ctx, t)
+	}
+	if ferr := s.forget(); ferr != nil {
+		return ferr
+	}
+	s.dir.Sweep(s.svc.Name, 0)
+	if revokeErr != nil {
+		return failure(fmt.Errorf("deleted the local token of %q, but %v; revoke it at the provider%s", s.svc.Name, revokeErr, s.appsPageHint()))
+	}
+	s.ui.say("Logged out of %q.", s.svc.Name)
+	return nil
+}
+
+func (s *Session) revoke(ctx context.Context, t *persist.Token) error {
+	if why := s.mismatch(t); why != "" {
+		s.ui.say("The saved token of %q was issued for other settings (another %s), so it is not sent to this one's server; revoke it at the provider%s.", s.svc.Name, why, s.appsPageHint())
+		return nil
+	}
+	cfg, err := s.flowConfig(ctx)
+	if err != nil {
+		return err
+	}
+	if cfg.Endpoints.RevokeURL == "" {
+		s.ui.say("The server of %q has no revocation endpoint: its refresh token stays valid there until it expires or you revoke it at the provider%s.", s.svc.Name, s.appsPageHint())
+		return nil
+	}
+	if t.RefreshToken != "" {
+		// Revoking the refresh token also ends its access tokens (RFC 7009 §2.1).
+		return cfg.Revoke(ctx, t.RefreshToken, "refresh_token")
+	}
+	return cfg.Revoke(ctx, t.AccessToken, "access_token")
+}
+
+// appsPageHint names where the provider lists authorized applications,
+// when the preset knows it.
+func (s *Session) appsPageHint() string {
+	if s.svc.AppsPage == "" {
+		return ""
+	}
+	return " (" + s.svc.AppsPage + ")"
+}

@@ -1,0 +1,155 @@
+package helper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"oauth2cred/flow"
+	"oauth2cred/persist"
+)
+
+// Signing in: who can be asked, which flow, and what is kept of it.
+
+// asker is who can take part in a sign-in now.
+type asker struct {
+	tty  bool               // a terminal to write to and read from
+	open func(string) error // a browser to open; nil when there is none
+}
+
+func (s *Session) asker() asker {
+	a := asker{tty: s.ui.terminal() != nil}
+	if !s.set.NoBrowser {
+		a.open = browserOpener(s.set.env)
+	}
+	return a
+}
+
+// obtain runs the service's flow and saves the result as the person wants.
+func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, error) {
+	if s.svc.Flow == "client-credentials" {
+		return s.clientCredentials(ctx, wasSaved)
+	}
+	if !s.person {
+		return nil, s.needPerson()
+	}
+	who := s.asker()
+	explicitDevice := s.svc.Flow == "device"
+	if !who.tty && who.open == nil && !explicitDevice {
+		return nil, s.needPerson()
+	}
+	if err := s.mayStartSignIn(who); err != nil {
+		return nil, err
+	}
+	release, err := s.dir.SigningIn(s.svc.Name)
+	if err != nil {
+		return nil, failure(err)
+	}
+	defer release()
+	cfg, err := s.flowConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, s.personTimeout())
+	defer cancel()
+	ft, err := s.runFlow(pctx, cfg, who)
+	if err != nil {
+		return nil, s.signInFailed(err)
+	}
+	t := s.record(cfg, ft)
+	if s.wantSave(pctx, wasSaved) {
+		if err := s.save(t); err != nil {
+			return nil, err
+		}
+		s.ui.say("Saved the token for %q in %s.", s.svc.Name, s.location())
+	} else {
+		s.ui.say("The token for %q was not saved; the next call will sign in again (pass --save to keep it).", s.svc.Name)
+	}
+	s.verbose("signed in to %q", s.svc.Name)
+	return t, nil
+}
+
+// runFlow picks the flow (auto: a browser where one can be opened, else at
+// a terminal the device flow where the server has one, else the address
+// printed on the terminal) and runs it.
+func (s *Session) runFlow(ctx context.Context, cfg *flow.Config, who asker) (*flow.Token, error) {
+	kind := s.svc.Flow
+	if kind == "auto" {
+		switch {
+		case who.open != nil && cfg.Endpoints.AuthURL != "":
+			kind = "browser"
+		case cfg.Endpoints.DeviceURL != "":
+			kind = "device"
+		default:
+			kind = "browser"
+		}
+	}
+	if kind == "device" {
+		return cfg.Device(ctx, s.showDeviceCode(who))
+	}
+	tty := s.ui.terminal()
+	return cfg.AuthCode(ctx, flow.Browser{
+		Port:         s.svc.RedirectPort,
+		RedirectURLs: s.svc.RedirectURLs,
+		Open:         who.open,
+		Out:          s.ui.out(),
+		Paste:        tty,
+		PasteHint:    who.open == nil || s.set.env("SSH_CONNECTION") != "" || s.set.env("SSH_TTY") != "",
+	})
+}
+
+// signInFailed turns a failed sign-in into its error, and remembers an
+// abandoned one so that background calls do not start another at once.
+func (s *Session) signInFailed(err error) error {
+	var se *flow.ServerError
+	abandoned := errors.Is(err, flow.ErrTimeout) || (errors.As(err, &se) && se.Code == "access_denied")
+	if abandoned {
+		if merr := s.dir.MarkAbandoned(s.svc.Name); merr != nil {
+			s.ui.warn("%v", merr)
+		}
+	}
+	if errors.Is(err, flow.ErrTimeout) {
+		return failure(fmt.Errorf("%v after %v; run '%s' again (or pass a longer --login-timeout)", err, s.personTimeout(), s.loginCommand()))
+	}
+	return failure(err)
+}
+
+// mayStartSignIn keeps sign-ins from piling up: after one was abandoned, a
+// call without a terminal waits out the cool-down, and no call other than
+// `login` starts a new sign-in right after one it waited for failed.
+func (s *Session) mayStartSignIn(who asker) error {
+	if s.isLogin {
+		return nil
+	}
+	at, err := s.dir.Abandoned(s.svc.Name)
+	if err != nil || at.IsZero() {
+		return nil
+	}
+	cooldown := s.cooldown()
+	switch {
+	case at.After(s.set.started()):
+		return &ExitError{Code: ExitInteraction, Msg: fmt.Sprintf("the sign-in for %q that this call waited for was abandoned; run '%s' to sign in", s.svc.Name, s.loginCommand())}
+	case !who.tty && cooldownLeft(at, cooldown) > 0:
+		return &ExitError{Code: ExitInteraction, Msg: fmt.Sprintf("a sign-in for %q was abandoned %v ago, so calls without a terminal do not open another for %v; run '%s' in a terminal", s.svc.Name, sinceRounded(at), cooldownLeft(at, cooldown), s.loginCommand())}
+	}
+	return nil
+}
+
+func (s *Session) clientCredentials(ctx context.Context, wasSaved bool) (*persist.Token, error) {
+	cfg, err := s.flowConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ft, err := cfg.ClientCredentials(ctx)
+	if err != nil {
+		return nil, failure(err)
+	}
+	t := s.record(cfg, ft)
+	if s.set.Save || (wasSaved && !s.set.NoSave) {
+		if err := s.save(t); err != nil {
+			return nil, err
+		}
+	}
+	s.verbose("obtained a token for %q with client credentials", s.svc.Name)
+	return t, nil
+}
