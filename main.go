@@ -18,6 +18,7 @@ import (
 )
 
 func main() {
+	started := time.Now()
 	args := os.Args
 	// git runs `git-credential-oauth2cred ARGS OP` for credential.helper=oauth2cred.
 	if strings.TrimSuffix(filepath.Base(args[0]), ".exe") == "git-credential-oauth2cred" {
@@ -26,7 +27,7 @@ func main() {
 	// No signal handler: an interrupted call simply dies, and the kernel
 	// releases its lock and listener; the token file is only ever replaced
 	// by rename, so a kill cannot tear it.
-	app := newApp()
+	app := newApp(started)
 	withUsageErrors(app.Commands)
 	err := app.RunContext(context.Background(), args)
 	if err != nil {
@@ -67,11 +68,14 @@ func commandPath(app *cli.App, args []string) string {
 	return path
 }
 
-func newApp() *cli.App {
+func newApp(started time.Time) *cli.App {
 	// One set of flag values serves every command: a process runs one
 	// command (with its parent), and building 33 flags per command was most
 	// of the CLI's start-up cost.
 	flags := allFlags()
+	withSettings := func(action func(*cli.Context, *helper.Settings) error) cli.ActionFunc {
+		return withSettingsAt(started, action)
+	}
 	return &cli.App{
 		Name:                      "oauth2cred",
 		Usage:                     "OAuth 2.0 tokens for git, kubectl and CI",
@@ -106,7 +110,7 @@ func newApp() *cli.App {
 				UsageText:   "oauth2cred git --service NAME get|store|erase",
 				Description: gitDescription,
 				Flags:       flags,
-				Subcommands: gitOps(flags),
+				Subcommands: gitOps(flags, withSettings),
 				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
 					return helper.Git(c.Context, set, c.Args().First(), os.Stdin, os.Stdout)
 				}),
@@ -182,7 +186,7 @@ func newApp() *cli.App {
 	}
 }
 
-func gitOps(flags []cli.Flag) []*cli.Command {
+func gitOps(flags []cli.Flag, withSettings func(func(*cli.Context, *helper.Settings) error) cli.ActionFunc) []*cli.Command {
 	var cmds []*cli.Command
 	for _, op := range []string{"get", "store", "erase"} {
 		cmds = append(cmds, &cli.Command{
@@ -393,13 +397,14 @@ func settings(c *cli.Context) (*helper.Settings, error) {
 	return set, nil
 }
 
-// withSettings reads the flags before running the command's action.
-func withSettings(action func(*cli.Context, *helper.Settings) error) cli.ActionFunc {
+// withSettingsAt reads the flags before running the command's action.
+func withSettingsAt(started time.Time, action func(*cli.Context, *helper.Settings) error) cli.ActionFunc {
 	return func(c *cli.Context) error {
 		set, err := settings(c)
 		if err != nil {
 			return err
 		}
+		set.Started = started
 		return action(c, set)
 	}
 }

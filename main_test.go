@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // BenchmarkCachedToken measures the in-process part of a cached `token`
@@ -23,7 +24,7 @@ func BenchmarkCachedToken(b *testing.B) {
 	args := []string{"oauth2cred", "token", "--service", "b", "--client-id", "c", "--token-url", "https://h.example.com/t", "--auth-url", "https://h.example.com/a", "--token-dir", dir}
 	b.ReportAllocs()
 	for b.Loop() {
-		app := newApp()
+		app := newApp(time.Now())
 		withUsageErrors(app.Commands)
 		if err := app.RunContext(context.Background(), args); err != nil {
 			b.Fatal(err)

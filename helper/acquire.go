@@ -41,9 +41,10 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 	if err != nil && !errors.Is(err, persist.ErrNotFound) {
 		return nil, failure(err)
 	}
-	// Another call may have refreshed or signed in while this one waited: its
-	// token is used whatever its lifetime, so N waiting calls make one refresh.
-	if s.usable(t) || (changed(first, t) && s.alive(t)) {
+	// Another call may have refreshed or signed in since this one started:
+	// its token is used whatever its lifetime, so N parallel calls make one
+	// refresh. A call that starts later refreshes a short-lived token again.
+	if s.usable(t) || ((changed(first, t) || (t != nil && t.SavedAt.After(s.set.started()))) && s.alive(t)) {
 		s.verbose("served the token of %q from %s (saved while this call waited)", s.svc.Name, s.location())
 		return t, nil
 	}

@@ -28,12 +28,21 @@ type Settings struct {
 	Getenv         func(string) string
 	Stderr         *os.File
 	// Started is when the call began; zero means now.
-	Started time.Time
+	Started      time.Time
+	startChecked bool
 }
 
+// started is when the call began: when its process was created where the
+// system says, else when main began.
 func (s *Settings) started() time.Time {
-	if s.Started.IsZero() {
-		s.Started = time.Now()
+	if !s.startChecked {
+		s.startChecked = true
+		if s.Started.IsZero() {
+			s.Started = time.Now()
+		}
+		if t, ok := processStart(); ok && t.Before(s.Started) {
+			s.Started = t
+		}
 	}
 	return s.Started
 }

@@ -81,7 +81,9 @@ var presets = map[string]Definition{
 		Scopes:    []string{"repo", "gist", "workflow"},
 		Username:  "oauth2",
 		// OAuth apps' tokens never expire and come without expires_in.
-		AllowNoExpiry: true,
+		AllowNoExpiry:       true,
+		NoClientCredentials: true,
+		AppsPage:            "https://github.com/settings/applications",
 	},
 	"gitlab": {
 		AuthURL:   "https://gitlab.com/oauth/authorize",
@@ -91,6 +93,7 @@ var presets = map[string]Definition{
 		Hosts:     []string{"gitlab.com"},
 		Scopes:    []string{"read_repository", "write_repository"},
 		Username:  "oauth2",
+		AppsPage:  "https://gitlab.com/-/user_settings/applications",
 	},
 	"google": {
 		AuthURL:    "https://accounts.google.com/o/oauth2/v2/auth",
@@ -112,10 +115,57 @@ var presets = map[string]Definition{
 		Scopes:   []string{"499b84ac-1321-427f-aa17-267ca6975798/.default", "offline_access"},
 		Username: "oauth2",
 	},
+	// Gitea and Forgejo are self-hosted: the issuer is derived from --host
+	// (see forgeIssuer), and discovery at /.well-known/openid-configuration
+	// gives the endpoints. They have no revocation endpoint and no
+	// client-credentials grant.
+	"gitea":   forge(""),
+	"forgejo": forge(""),
+	"codeberg": func() Definition {
+		d := forge("https://codeberg.org/")
+		d.Hosts = []string{"codeberg.org"}
+		return d
+	}(),
+	"bitbucket": {
+		AuthURL:  "https://bitbucket.org/site/oauth2/authorize",
+		TokenURL: "https://bitbucket.org/site/oauth2/access_token",
+		Hosts:    []string{"bitbucket.org"},
+		// Bitbucket Cloud takes OAuth access tokens as this user name.
+		Username: "x-token-auth",
+		AppsPage: "https://bitbucket.org/account/settings/app-authorizations/",
+	},
+}
+
+func forge(issuer string) Definition {
+	d := Definition{Issuer: issuer, Username: "oauth2", NoClientCredentials: true}
+	if issuer != "" {
+		d.AppsPage = issuer + "user/settings/applications"
+	}
+	return d
+}
+
+// forgeIssuer derives a self-hosted Gitea's or Forgejo's issuer (its
+// ROOT_URL) from the first --host: https, or http for this machine.
+func forgeIssuer(s *Service) error {
+	if (s.Preset != "gitea" && s.Preset != "forgejo") || s.Issuer != "" || s.AuthURL != "" || s.TokenURL != "" {
+		return nil
+	}
+	if len(s.Hosts) == 0 {
+		return usageErr("the %s preset needs the forge's host: pass --host git.example.com (or --issuer https://git.example.com/)", s.Preset)
+	}
+	scheme := "https"
+	if h, _, err := net.SplitHostPort(s.Hosts[0]); (err == nil && IsLoopback(h)) || IsLoopback(s.Hosts[0]) {
+		scheme = "http"
+	}
+	s.Issuer = scheme + "://" + s.Hosts[0] + "/"
+	s.AppsPage = s.Issuer + "user/settings/applications"
+	return nil
 }
 
 // PresetNames lists the built-in providers.
-func PresetNames() []string { return []string{"github", "gitlab", "google", "microsoft"} }
+func PresetNames() []string {
+	return []string{"github", "gitlab", "google", "microsoft", "gitea", "forgejo", "codeberg", "bitbucket"}
+}
 
 // Service is a validated definition with its defaults filled in.
 type Service struct {
@@ -149,6 +199,9 @@ func resolve(name string, d Definition) (*Service, error) {
 		d = p
 	}
 	s := &Service{Name: name, Definition: d}
+	if err := forgeIssuer(s); err != nil {
+		return nil, err
+	}
 	if s.Method == "" {
 		s.Method = "post"
 	}

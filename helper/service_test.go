@@ -67,12 +67,34 @@ auth_params = { prompt = "consent" }
 
 func TestPresetsResolve(t *testing.T) {
 	for _, p := range PresetNames() {
-		svc, err := resolve("x", Definition{Preset: p, ClientID: "id"})
+		svc, err := resolve("x", Definition{Preset: p, ClientID: "id", Hosts: presets[p].Hosts})
+		if p == "gitea" || p == "forgejo" {
+			if err == nil || !strings.Contains(err.Error(), "needs the forge's host") {
+				t.Fatalf("%s without a host: %v", p, err)
+			}
+			svc, err = resolve("x", Definition{Preset: p, ClientID: "id", Hosts: []string{"git.example.com"}})
+		}
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		if svc.AuthURL == "" || svc.TokenURL == "" || len(svc.Hosts) == 0 || len(svc.Scopes) == 0 {
+		if (svc.Issuer == "" && (svc.AuthURL == "" || svc.TokenURL == "")) || len(svc.Hosts) == 0 || svc.Username == "" {
 			t.Fatalf("%s: incomplete %+v", p, svc)
+		}
+	}
+	for _, tc := range []struct {
+		def                        Definition
+		issuer, username, appsPage string
+		noClientCredentials        bool
+	}{
+		{Definition{Preset: "gitea", Hosts: []string{"git.example.com"}}, "https://git.example.com/", "oauth2", "https://git.example.com/user/settings/applications", true},
+		{Definition{Preset: "forgejo", Hosts: []string{"127.0.0.1:3000"}}, "http://127.0.0.1:3000/", "oauth2", "http://127.0.0.1:3000/user/settings/applications", true},
+		{Definition{Preset: "codeberg"}, "https://codeberg.org/", "oauth2", "https://codeberg.org/user/settings/applications", true},
+		{Definition{Preset: "bitbucket"}, "", "x-token-auth", "https://bitbucket.org/account/settings/app-authorizations/", false},
+	} {
+		tc.def.ClientID = "id"
+		svc, err := resolve("x", tc.def)
+		if err != nil || svc.Issuer != tc.issuer || svc.Username != tc.username || svc.AppsPage != tc.appsPage || svc.NoClientCredentials != tc.noClientCredentials {
+			t.Errorf("%s: %+v %v", tc.def.Preset, svc, err)
 		}
 	}
 	if svc, _ := resolve("x", Definition{Preset: "google", ClientID: "id"}); svc.AuthParams["access_type"] != "offline" {

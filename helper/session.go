@@ -39,9 +39,11 @@ type Session struct {
 	// default account.
 	account string
 	// isLogin: the call is `login`, which signs in whatever came before.
-	isLogin   bool
-	endpoints *flow.Endpoints
-	keyWarned bool
+	isLogin bool
+	// lockWaitFrom is when this call began to wait for the service's lock.
+	lockWaitFrom time.Time
+	endpoints    *flow.Endpoints
+	keyWarned    bool
 }
 
 // Open resolves the service of set. It reads the config file, and the token

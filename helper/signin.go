@@ -127,7 +127,7 @@ func (s *Session) mayStartSignIn(who asker) error {
 	}
 	cooldown := s.cooldown()
 	switch {
-	case at.After(s.set.started()):
+	case !s.lockWaitFrom.IsZero() && at.After(s.lockWaitFrom):
 		return &ExitError{Code: ExitInteraction, Msg: fmt.Sprintf("the sign-in for %q that this call waited for was abandoned; run '%s' to sign in", s.svc.Name, s.loginCommand())}
 	case !who.tty && cooldownLeft(at, cooldown) > 0:
 		return &ExitError{Code: ExitInteraction, Msg: fmt.Sprintf("a sign-in for %q was abandoned %v ago, so calls without a terminal do not open another for %v; run '%s' in a terminal", s.svc.Name, sinceRounded(at), cooldownLeft(at, cooldown), s.loginCommand())}

@@ -64,7 +64,7 @@ func (s *Session) loadKeyringOnly() (*persist.Token, error) {
 
 // save writes the token to the file and, when asked, the keyring.
 func (s *Session) save(t *persist.Token) error {
-	t.SavedAt = time.Now().UTC().Truncate(time.Second)
+	t.SavedAt = time.Now().UTC()
 	if s.keyringOnly() {
 		if err := s.keyring.Save(s.svc.Name, t); err != nil {
 			return failure(fmt.Errorf("cannot save the token of %q in the OS keyring: %v", s.svc.Name, keyringProblem(err)))
@@ -124,6 +124,7 @@ func (s *Session) lock(ctx context.Context) (func(), error) {
 	lctx, cancel := context.WithTimeout(ctx, s.personTimeout()+s.requestTimeout())
 	defer cancel()
 	start := time.Now()
+	s.lockWaitFrom = start
 	var background *bool
 	onWait := func() error {
 		if !s.dir.SignInUnderWay(s.svc.Name) {

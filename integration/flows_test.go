@@ -143,6 +143,13 @@ func TestConcurrentRefreshIsSingle(t *testing.T) {
 // terminal; term collects the screen, ptmx types.
 func (w *world) onTerminal(t *testing.T, env []string, args ...string) (cmd *exec.Cmd, ptmx *os.File, stdout, stderr *bytes.Buffer, term *stream) {
 	t.Helper()
+	return w.programOnTerminal(t, env, bin.oauth2cred, args...)
+}
+
+// programOnTerminal runs any program (git, oauth2cred) with a new
+// pseudo-terminal as its controlling terminal and stdin.
+func (w *world) programOnTerminal(t *testing.T, env []string, name string, args ...string) (cmd *exec.Cmd, ptmx *os.File, stdout, stderr *bytes.Buffer, term *stream) {
+	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +157,7 @@ func (w *world) onTerminal(t *testing.T, env []string, args ...string) (cmd *exe
 	t.Cleanup(func() { ptmx.Close() })
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	t.Cleanup(cancel)
-	cmd = w.command(ctx, cmdOpts{tty: tty, env: env}, bin.oauth2cred, args...)
+	cmd = w.command(ctx, cmdOpts{tty: tty, env: env}, name, args...)
 	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -50,6 +51,23 @@ type Server struct {
 	issued  map[string]bool // access tokens the token endpoint handed out
 	// Requests is every request the provider saw.
 	Requests atomic.Int64
+	// DeadRefresh, when set, makes the refresh grant answer a dead refresh
+	// token as another server does: see deadRefreshAnswers.
+	DeadRefresh atomic.Value // string
+	// NoRefreshIDToken drops id_token from refresh answers, as OpenID
+	// Connect Core §12.2 allows a server to.
+	NoRefreshIDToken atomic.Bool
+}
+
+// deadRefreshAnswers are real servers' answers to a refresh token that is
+// rotated out, expired or unknown, where zitadel answers invalid_grant.
+var deadRefreshAnswers = map[string]string{
+	// Gitea 1.26, routers/web/auth/oauth2_provider.go: reuse of a rotated token.
+	"gitea": `{"error":"unauthorized_client","error_description":"token was already used"}`,
+	// Gitea 1.26: a token it cannot parse (another instance's, or garbage).
+	"gitea-unparseable": `{"error":"unauthorized_client","error_description":"unable to parse refresh token"}`,
+	// Dex, server/refreshhandlers.go: claimed by another login, or expired.
+	"dex": `{"error":"invalid_request","error_description":"Refresh token is invalid or has already been claimed by another client."}`,
 }
 
 // Start serves a provider on a new 127.0.0.1 port. accessTTL shortens access
@@ -105,10 +123,58 @@ func (s *Server) count(next http.Handler) http.Handler {
 			s.counts[r.URL.Path+" "+grant]++
 		}
 		s.mu.Unlock()
+		if grant == "refresh_token" && r.URL.Path == "/oauth/token" && s.rewritesRefresh() {
+			s.rewriteRefresh(w, r, next, form)
+			return
+		}
 		rec := &recorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		s.collect(form, rec)
 	})
+}
+
+func (s *Server) rewritesRefresh() bool {
+	mode, _ := s.DeadRefresh.Load().(string)
+	return mode != "" || s.NoRefreshIDToken.Load()
+}
+
+// rewriteRefresh runs the refresh grant on the real OP and changes only
+// what the other server would answer differently.
+func (s *Server) rewriteRefresh(w http.ResponseWriter, r *http.Request, next http.Handler, form url.Values) {
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, r)
+	body := rec.Body.Bytes()
+	status := rec.Code
+	mode, _ := s.DeadRefresh.Load().(string)
+	if status == http.StatusBadRequest && bytes.Contains(body, []byte("invalid_grant")) && deadRefreshAnswers[mode] != "" {
+		body = []byte(deadRefreshAnswers[mode])
+	}
+	if status == http.StatusOK && s.NoRefreshIDToken.Load() {
+		var m map[string]any
+		if json.Unmarshal(body, &m) == nil {
+			delete(m, "id_token")
+			body, _ = json.Marshal(m)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(body)
+	out := &recorder{ResponseWriter: httptest.NewRecorder()}
+	out.body.Write(body)
+	s.collect(form, out)
+}
+
+// RefreshElsewhere uses refreshToken as another machine with the same
+// client would: the provider rotates it, and the old one is dead.
+func (s *Server) RefreshElsewhere(ctx context.Context, refreshToken string) error {
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}, "client_id": {NativeID}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.Issuer+"/oauth/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return expectOK("refresh")(http.DefaultClient.Do(req))
 }
 
 // Secrets returns every token, code, verifier and secret the provider saw
