@@ -77,11 +77,17 @@ func (t logTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
 	d := time.Since(start).Round(time.Millisecond)
+	where := Redact(req.URL)
+	if req.Response != nil {
+		// A redirect's target is the server's choice: its path or query may
+		// carry anything, so only its origin is shown.
+		where = req.URL.Scheme + "://" + req.URL.Host + "/… (redirected)"
+	}
 	if err != nil {
-		fmt.Fprintf(t.out, "oauth2cred: %s %s failed after %v\n", req.Method, Redact(req.URL), d)
+		fmt.Fprintf(t.out, "oauth2cred: %s %s failed after %v\n", req.Method, where, d)
 		return nil, err
 	}
-	fmt.Fprintf(t.out, "oauth2cred: %s %s -> %d (%v)\n", req.Method, Redact(req.URL), resp.StatusCode, d)
+	fmt.Fprintf(t.out, "oauth2cred: %s %s -> %d (%v)\n", req.Method, where, resp.StatusCode, d)
 	return resp, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"oauth2cred/flow"
 	"oauth2cred/persist"
 	"oauth2cred/protocol"
 )
@@ -177,7 +178,7 @@ func statusLine(w io.Writer, name, where string, t *persist.Token, err error) {
 	if t.RefreshToken != "" {
 		refresh = "refresh token: yes"
 	}
-	scopes := t.Scope
+	scopes := flow.Sanitize(t.Scope) // the server's words, shown on a terminal
 	if scopes == "" {
 		scopes = "-"
 	}
@@ -308,6 +309,12 @@ func KubeconfigUser(set *Settings, stdout io.Writer, args []string) error {
 	}
 	if err := ValidName(name); err != nil {
 		return err
+	}
+	for _, a := range args {
+		if a == "--client-secret" || strings.HasPrefix(a, "--client-secret=") {
+			// A kubeconfig is copied, shared and committed: no secret in it.
+			return usageErr("setup kubectl does not write --client-secret into a kubeconfig; pass --client-secret-file FILE (or set OAUTH2CRED_CLIENT_SECRET where kubectl runs)")
+		}
 	}
 	exe, err := os.Executable()
 	if err != nil {

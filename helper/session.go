@@ -60,9 +60,13 @@ func Open(set *Settings) (*Session, error) {
 		source = "config"
 	}
 	if def.ClientID == "" && def.Preset == "" && ValidName(name) == nil {
-		if t, err := dir.Load(name); err == nil {
+		t, err := dir.Load(name)
+		switch {
+		case err == nil:
 			fromToken(&def, t)
 			source = "token file"
+		case errors.Is(err, persist.ErrUnsafe):
+			return nil, failure(err) // say what is wrong there, not "no client id"
 		}
 	}
 	svc, err := resolve(name, def)

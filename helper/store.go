@@ -74,6 +74,7 @@ func (s *Session) save(t *persist.Token) error {
 	if err := s.dir.Save(s.svc.Name, t); err != nil {
 		return failure(err)
 	}
+	s.excludeFromWorkTree()
 	if s.keyring != nil {
 		s.keyringWarn(s.keyring.Save(s.svc.Name, t))
 	}

@@ -2,10 +2,12 @@ package persist
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -137,4 +139,57 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("round trip: %v", err)
 		}
 	})
+}
+
+// Issue 12.10: the sweep of temporary files takes only this service's own
+// temporary names, and Save keeps the 1 MiB bound that Load has.
+func TestSweepAndSaveBound(t *testing.T) {
+	d := Dir{Path: t.TempDir()}
+	d.Save("x-token.tmp5", sample())
+	own := filepath.Join(d.Path, ".x-token.tmp123")
+	os.WriteFile(own, nil, 0o600)
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(own, old, old)
+	os.Chtimes(d.File("x-token.tmp5"), old, old)
+	d.Save("x", sample())
+	if _, err := os.Stat(own); err == nil {
+		t.Fatal("a stale temporary file of x was left")
+	}
+	if _, err := d.Load("x-token.tmp5"); err != nil {
+		t.Fatalf("the sweep of x took another service's file: %v", err)
+	}
+	big := sample()
+	big.IDToken = strings.Repeat("i", maxFileSize)
+	if err := d.Save("x", big); err == nil || !strings.Contains(err.Error(), "more than the") {
+		t.Fatalf("saved %d bytes: %v", maxFileSize, err)
+	}
+	if got, err := d.Load("x"); err != nil || got.IDToken != "" {
+		t.Fatal("the refused save changed the file")
+	}
+}
+
+// Issue 12.8: a FIFO at the token path is refused at once, not opened for
+// a writer that never comes; a directory writable by others is refused.
+func TestFIFOAndOpenDirectoryRefused(t *testing.T) {
+	d := Dir{Path: t.TempDir()}
+	if err := syscall.Mkfifo(d.File("f"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := d.Load("f"); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrUnsafe) {
+			t.Fatalf("FIFO: %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Load blocked on a FIFO")
+	}
+	os.Chmod(d.Path, 0o777)
+	if _, err := d.Load("f"); !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "chmod go-w") {
+		t.Fatalf("open directory: %v", err)
+	}
+	if err := d.Save("g", sample()); !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("saved into an open directory: %v", err)
+	}
 }

@@ -6,6 +6,7 @@ package protocol
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -62,6 +63,10 @@ func (c Credential) Has(key, value string) bool {
 func ReadCredential(r io.Reader) (Credential, error) {
 	br := bufio.NewReaderSize(io.LimitReader(r, MaxInputBytes+1), 4096)
 	var c Credential
+	// resetAt[key] is how many attributes came before key's last reset: the
+	// values before it are dropped once, at the end, so a megabyte of
+	// resets parses in linear time.
+	resetAt := map[string]int{}
 	total := 0
 	for {
 		line, err := readLine(br)
@@ -74,7 +79,7 @@ func ReadCredential(r io.Reader) (Credential, error) {
 		}
 		line = strings.TrimSuffix(line, "\r")
 		if line == "" {
-			return c, nil
+			return applyResets(c, resetAt), nil
 		}
 		key, value, ok := strings.Cut(line, "=")
 		if !ok || key == "" {
@@ -84,37 +89,44 @@ func ReadCredential(r io.Reader) (Credential, error) {
 			return nil, errors.New("credential input contains a NUL byte")
 		}
 		if strings.HasSuffix(key, "[]") && value == "" {
-			c = dropKey(c, key)
+			resetAt[key] = len(c)
 		} else {
 			c = append(c, Attr{key, value})
 		}
 		if errors.Is(err, io.EOF) {
-			return c, nil
+			return applyResets(c, resetAt), nil
 		}
 	}
 }
 
 func readLine(br *bufio.Reader) (string, error) {
-	var b strings.Builder
-	for {
-		frag, isPrefix, err := br.ReadLine()
-		b.Write(frag)
-		if b.Len() > MaxLineBytes {
+	frag, err := br.ReadSlice('\n')
+	if err == nil || (err != bufio.ErrBufferFull) {
+		return string(bytes.TrimSuffix(frag, []byte("\n"))), err
+	}
+	// A line longer than the buffer: gather it, within the line limit.
+	buf := append([]byte(nil), frag...)
+	for err == bufio.ErrBufferFull {
+		if len(buf) > MaxLineBytes {
 			return "", fmt.Errorf("credential input has a line longer than %d bytes", MaxLineBytes)
 		}
-		if err != nil {
-			return b.String(), err
-		}
-		if !isPrefix {
-			return b.String(), nil
-		}
+		frag, err = br.ReadSlice('\n')
+		buf = append(buf, frag...)
 	}
+	if len(buf) > MaxLineBytes+1 {
+		return "", fmt.Errorf("credential input has a line longer than %d bytes", MaxLineBytes)
+	}
+	return string(bytes.TrimSuffix(buf, []byte("\n"))), err
 }
 
-func dropKey(c Credential, key string) Credential {
+// applyResets drops every value given before its key's last reset.
+func applyResets(c Credential, resetAt map[string]int) Credential {
+	if len(resetAt) == 0 {
+		return c
+	}
 	out := c[:0]
-	for _, a := range c {
-		if a.Key != key {
+	for i, a := range c {
+		if at, ok := resetAt[a.Key]; !ok || i >= at {
 			out = append(out, a)
 		}
 	}

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -82,7 +83,8 @@ func TestWriteCredential(t *testing.T) {
 // FuzzReadCredential: no input panics, and what is read writes back and
 // reads again to the same attributes.
 func FuzzReadCredential(f *testing.F) {
-	for _, s := range []string{"protocol=https\nhost=example.com\n\n", "capability[]=authtype\nwwwauth[]=\nhost=a\r\n", "=", "\x00", "a=b\n\nc=d"} {
+	for _, s := range []string{"protocol=https\nhost=example.com\n\n", "capability[]=authtype\nwwwauth[]=\nhost=a\r\n", "=", "\x00", "a=b\n\nc=d",
+		"k[]=1\nk[]=\nk[]=2\nj[]=3\n", resets(1000), distinctResets(200)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -103,4 +105,52 @@ func FuzzReadCredential(f *testing.F) {
 			t.Fatalf("round trip changed %q to %q", c, again)
 		}
 	})
+}
+
+// resets is n lines of "x[]=" (each empties x[]), the input of issue 12.14.
+func resets(n int) string { return strings.Repeat("x[]=v\nx[]=\n", n/2) }
+
+// distinctResets gives n keys a value each, then resets each one: with a
+// rescan per reset this was quadratic.
+func distinctResets(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "k%d[]=v\n", i)
+	}
+	for i := range n {
+		fmt.Fprintf(&b, "k%d[]=\n", i)
+	}
+	return b.String()
+}
+
+func TestResetsKeepOrderAndLaterValues(t *testing.T) {
+	c, err := ReadCredential(strings.NewReader("a[]=1\nhost=h\na[]=2\na[]=\nb[]=x\na[]=3\n\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Credential{{"host", "h"}, {"b[]", "x"}, {"a[]", "3"}}
+	if fmt.Sprint(c) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", c, want)
+	}
+	for _, in := range []string{resets(MaxInputBytes / 6), distinctResets(45000)} {
+		c, err := ReadCredential(strings.NewReader(in))
+		if err != nil || len(c) != 0 {
+			t.Fatalf("%d bytes: %d attributes, %v", len(in), len(c), err)
+		}
+	}
+}
+
+// BenchmarkReadCredentialResets: a megabyte of resets (issue 12.14); bench/run
+// reports its time per input.
+func BenchmarkReadCredentialResets(b *testing.B) {
+	for name, in := range map[string]string{"same-key": resets(MaxInputBytes / 6), "distinct-keys": distinctResets(45000)} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				if _, err := ReadCredential(strings.NewReader(in)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -1,0 +1,101 @@
+package helper
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// A token directory inside a git work tree (`--token-dir .` in a checkout)
+// puts the tokens one `git add -A` away from a public repository. On save
+// the token files are added to that repository's .git/info/exclude, with
+// one warning the first time.
+
+// excludeFromWorkTree adds the service's files to the exclude list of the
+// work tree that holds dir, if any.
+func (s *Session) excludeFromWorkTree() {
+	dir, err := filepath.Abs(s.dir.Path)
+	if err != nil {
+		return
+	}
+	top, gitDir := workTreeOf(dir)
+	if top == "" {
+		return
+	}
+	rel, err := filepath.Rel(top, dir)
+	if err != nil {
+		return
+	}
+	pattern := "/" + filepath.ToSlash(filepath.Join(rel, "."+s.svc.Name+"-token")) + "*"
+	pattern = strings.Replace(pattern, "/./", "/", 1)
+	exclude := filepath.Join(gitDir, "info", "exclude")
+	if hasLine(exclude, pattern) {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(exclude), 0o755); err != nil {
+		s.ui.warn("the token file %s is inside the git work tree %s and could not be excluded from it (%v); keep it out of commits", s.location(), top, err)
+		return
+	}
+	f, err := os.OpenFile(exclude, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		s.ui.warn("the token file %s is inside the git work tree %s and could not be excluded from it (%v); keep it out of commits", s.location(), top, err)
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "# oauth2cred: tokens of %q, never to be committed\n%s\n", s.svc.Name, pattern)
+	s.ui.warn("the token file %s is inside the git work tree %s; added %s to %s so it is never committed (a --token-dir outside any repository is safer)", s.location(), top, pattern, exclude)
+}
+
+// workTreeOf finds the work tree holding dir and its git directory, by the
+// .git directory (or a worktree's .git file) of dir or a parent.
+func workTreeOf(dir string) (top, gitDir string) {
+	for d := dir; ; d = filepath.Dir(d) {
+		g := filepath.Join(d, ".git")
+		if st, err := os.Stat(g); err == nil {
+			if st.IsDir() {
+				return d, g
+			}
+			if b, err := os.ReadFile(g); err == nil {
+				if p, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir: "); ok {
+					if !filepath.IsAbs(p) {
+						p = filepath.Join(d, p)
+					}
+					return d, commonDir(p)
+				}
+			}
+		}
+		if filepath.Dir(d) == d {
+			return "", ""
+		}
+	}
+}
+
+// commonDir is where a linked worktree's shared info/exclude lives.
+func commonDir(gitDir string) string {
+	b, err := os.ReadFile(filepath.Join(gitDir, "commondir"))
+	if err != nil {
+		return gitDir
+	}
+	p := strings.TrimSpace(string(b))
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(gitDir, p)
+	}
+	return filepath.Clean(p)
+}
+
+func hasLine(path, line string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == line {
+			return true
+		}
+	}
+	return false
+}
