@@ -85,7 +85,11 @@ func (s *Session) runFlow(ctx context.Context, cfg *flow.Config, who asker) (*fl
 		}
 	}
 	if kind == "device" {
-		return cfg.Device(ctx, s.showDeviceCode(who))
+		t, err := cfg.Device(ctx, s.showDeviceCode(who))
+		if err == nil {
+			s.ui.say("Approved; signed in.")
+		}
+		return t, err
 	}
 	tty := s.ui.terminal()
 	return cfg.AuthCode(ctx, flow.Browser{
