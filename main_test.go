@@ -12,7 +12,7 @@ import (
 // call (CLI parsing, config, token file); bench/run measures whole processes.
 func BenchmarkCachedToken(b *testing.B) {
 	dir := b.TempDir()
-	tok := `{"access_token":"abc","token_type":"Bearer","refresh_token":"r","expiry":"2099-01-01T00:00:00Z","client_id":"c"}`
+	tok := `{"access_token":"abc","token_type":"Bearer","refresh_token":"r","expiry":"2099-01-01T00:00:00Z","client_id":"c","token_url":"https://h.example.com/t"}`
 	if err := os.WriteFile(filepath.Join(dir, ".b-token"), []byte(tok), 0o600); err != nil {
 		b.Fatal(err)
 	}
