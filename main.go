@@ -225,6 +225,8 @@ func version() string {
 func allFlags() []cli.Flag {
 	return []cli.Flag{
 		str(&cli.StringFlag{Name: "service", Usage: "service `NAME` ([A-Za-z0-9._-]{1,64}; env OAUTH2CRED_SERVICE)"}),
+		str(&cli.StringFlag{Name: "account", Usage: "which `ACCOUNT` of the service (default: the default account; for git, the URL's user name)"}),
+		boolean(&cli.BoolFlag{Name: "all-accounts", Usage: "logout: every account of the service"}),
 		str(&cli.StringFlag{Name: "preset", Usage: "built-in provider: github, gitlab, google, microsoft"}),
 		str(&cli.StringFlag{Name: "client-id", Usage: "OAuth client id (env OAUTH2CRED_CLIENT_ID)"}),
 		str(&cli.StringFlag{Name: "client-secret", Usage: "OAuth client secret; prefer --client-secret-file (env OAUTH2CRED_CLIENT_SECRET)"}),
@@ -344,7 +346,9 @@ func settings(c *cli.Context) (*helper.Settings, error) {
 		return nil, err
 	}
 	set := &helper.Settings{
-		Service: str("service"),
+		Service:     str("service"),
+		Account:     str("account"),
+		AllAccounts: flag("all-accounts"),
 		Flags: helper.Definition{
 			Preset:           str("preset"),
 			ClientID:         str("client-id"),

@@ -74,6 +74,7 @@ func discover(ctx context.Context, client *http.Client, u, issuer string) (Endpo
 		IssParameter bool     `json:"authorization_response_iss_parameter_supported"`
 		AuthMethods  []string `json:"token_endpoint_auth_methods_supported"`
 		GrantTypes   []string `json:"grant_types_supported"`
+		UserinfoURL  string   `json:"userinfo_endpoint"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return Endpoints{}, fmt.Errorf("%s is not valid JSON; check --issuer", endpoint)
@@ -93,6 +94,7 @@ func discover(ctx context.Context, client *http.Client, u, issuer string) (Endpo
 		IssParameter: doc.IssParameter,
 		AuthMethods:  doc.AuthMethods,
 		GrantTypes:   doc.GrantTypes,
+		UserinfoURL:  doc.UserinfoURL,
 	}, nil
 }
 
@@ -109,6 +111,7 @@ func (e Endpoints) Merge(d Endpoints) Endpoints {
 	fill(&e.RefreshURL, d.RefreshURL)
 	fill(&e.DeviceURL, d.DeviceURL)
 	fill(&e.RevokeURL, d.RevokeURL)
+	fill(&e.UserinfoURL, d.UserinfoURL)
 	e.IssParameter = e.IssParameter || d.IssParameter
 	if len(e.AuthMethods) == 0 {
 		e.AuthMethods = d.AuthMethods

@@ -37,6 +37,8 @@ type Endpoints struct {
 	// empty when it did not say.
 	AuthMethods []string
 	GrantTypes  []string
+	// UserinfoURL is the OpenID Connect userinfo endpoint, from discovery.
+	UserinfoURL string
 }
 
 // Supports reports whether the server may accept grant: it listed it, or

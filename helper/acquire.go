@@ -156,7 +156,7 @@ func (s *Session) wantSave(ctx context.Context, wasSaved bool) bool {
 	case s.ui.terminal() == nil:
 		return false
 	}
-	ok, err := s.ui.confirm(ctx, fmt.Sprintf("Save the token for %q in %s so later calls refresh silently?", s.svc.Name, s.location()))
+	ok, err := s.ui.ask(ctx, fmt.Sprintf("Save the token for %s in %s so later calls refresh silently?", s.label(), s.location()), true)
 	if errors.Is(err, context.DeadlineExceeded) {
 		s.ui.say("\nNo answer within the time limit; not saving.")
 	}

@@ -3,17 +3,14 @@ package helper
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"oauth2cred/flow"
 	"oauth2cred/persist"
 	"oauth2cred/protocol"
 )
@@ -112,77 +109,22 @@ func Logout(ctx context.Context, set *Settings) error {
 		return err
 	}
 	defer s.Close()
-	return s.Logout(ctx)
-}
-
-// Status prints one line per saved service; never a token. Services of the
-// config file kept only in the keyring (storage = "keyring") are listed too.
-func Status(set *Settings, stdout io.Writer) error {
-	dir := persist.Dir{Path: set.tokenDir()}
-	names, err := dir.Services()
-	if err != nil {
-		return failure(err)
+	if !set.AllAccounts {
+		return s.Logout(ctx)
 	}
-	sort.Strings(names)
-	shown := 0
-	for _, name := range names {
-		if ValidName(name) != nil {
-			continue
-		}
-		t, err := dir.Load(name)
-		statusLine(stdout, name, dir.File(name), t, err)
-		shown++
-	}
-	path, explicit := set.configPath()
-	services, err := loadConfig(path, explicit)
+	accounts, err := s.accounts()
 	if err != nil {
 		return err
 	}
-	var inKeyring []string
-	for name, d := range services {
-		if d.Storage == "keyring" && ValidName(name) == nil {
-			inKeyring = append(inKeyring, name)
+	var failed error
+	for _, a := range accounts {
+		s.account = a
+		if err := s.Logout(ctx); err != nil {
+			s.ui.warn("%v", err)
+			failed = err
 		}
 	}
-	sort.Strings(inKeyring)
-	var keyring persist.Keyring
-	for _, name := range inKeyring {
-		t, err := keyring.Load(name)
-		if errors.Is(err, persist.ErrNotFound) {
-			continue
-		}
-		statusLine(stdout, name, "OS keyring", t, err)
-		shown++
-	}
-	if shown == 0 {
-		fmt.Fprintf(set.Stderr, "oauth2cred: no saved tokens in %s\n", dir.Path)
-	}
-	return nil
-}
-
-func statusLine(w io.Writer, name, where string, t *persist.Token, err error) {
-	if err != nil {
-		fmt.Fprintf(w, "%s\t%s\tunusable: %v\n", name, where, err)
-		return
-	}
-	expiry := "expiry unknown"
-	switch {
-	case t.AccessToken == "":
-		expiry = "no access token (refreshes on next use)"
-	case !t.Expiry.IsZero() && time.Until(t.Expiry) <= 0:
-		expiry = "expired " + t.Expiry.Local().Format(time.RFC3339)
-	case !t.Expiry.IsZero():
-		expiry = "expires " + t.Expiry.Local().Format(time.RFC3339) + " (in " + time.Until(t.Expiry).Round(time.Second).String() + ")"
-	}
-	refresh := "refresh token: no"
-	if t.RefreshToken != "" {
-		refresh = "refresh token: yes"
-	}
-	scopes := flow.Sanitize(t.Scope) // the server's words, shown on a terminal
-	if scopes == "" {
-		scopes = "-"
-	}
-	fmt.Fprintf(w, "%s\t%s\t%s\t%s\tscopes: %s\n", name, where, expiry, refresh, scopes)
+	return failed
 }
 
 // Git answers one git credential-helper operation (gitcredentials(7)).
@@ -212,6 +154,10 @@ func Git(ctx context.Context, set *Settings, op string, stdin io.Reader, stdout 
 	if set.env("GIT_TERMINAL_PROMPT") == "0" {
 		s.person = false
 	}
+	// https://alice@host/… or credential.username: that account's token.
+	if err := s.selectAccount(req.Get("username")); err != nil {
+		return err
+	}
 	if op == "erase" {
 		// git >= 2.46 with authtype sends the token as credential=, not password=.
 		value := req.Get("password")
@@ -228,7 +174,12 @@ func Git(ctx context.Context, set *Settings, op string, stdin io.Reader, stdout 
 	if s.svc.GitBearer && req.Has("capability[]", "authtype") {
 		ans = protocol.Credential{{Key: "capability[]", Value: "authtype"}, {Key: "authtype", Value: "Bearer"}, {Key: "credential", Value: value}}
 	} else {
-		ans = protocol.Credential{{Key: "username", Value: s.svc.Username}, {Key: "password", Value: value}}
+		// The account's name keeps git on the same account for this URL.
+		username := s.svc.Username
+		if s.account != "" {
+			username = s.account
+		}
+		ans = protocol.Credential{{Key: "username", Value: username}, {Key: "password", Value: value}}
 	}
 	if !expiry.IsZero() {
 		ans = append(ans, protocol.Attr{Key: "password_expiry_utc", Value: strconv.FormatInt(expiry.Unix(), 10)})

@@ -14,6 +14,8 @@ import (
 // Settings are the global flags and the process environment of one call.
 type Settings struct {
 	Service        string
+	Account        string     // --account; "" is the default account
+	AllAccounts    bool       // logout --all-accounts
 	Flags          Definition // service fields given as flags
 	ConfigPath     string
 	TokenDir       string

@@ -57,11 +57,11 @@ func (s *Session) Logout(ctx context.Context) error {
 	defer unlock()
 	t, err := s.load()
 	if errors.Is(err, persist.ErrUnsafe) && !s.keyringOnly() {
-		t, err = s.dir.LoadUnchecked(s.svc.Name)
+		t, err = s.dir.LoadUnchecked(s.key())
 	}
 	if errors.Is(err, persist.ErrNotFound) {
 		s.ui.say("No saved token for %q.", s.svc.Name)
-		s.dir.Sweep(s.svc.Name, 0)
+		s.dir.Sweep(s.key(), 0)
 		return nil
 	}
 	var revokeErr error
@@ -71,7 +71,7 @@ func (s *Session) Logout(ctx context.Context) error {
 	if ferr := s.forget(); ferr != nil {
 		return ferr
 	}
-	s.dir.Sweep(s.svc.Name, 0)
+	s.dir.Sweep(s.key(), 0)
 	if revokeErr != nil {
 		return failure(fmt.Errorf("deleted the local token of %q, but %v; revoke it at the provider%s", s.svc.Name, revokeErr, s.appsPageHint()))
 	}

@@ -45,6 +45,7 @@ type Definition struct {
 	// Facts of a preset, not settings.
 	NoClientCredentials bool   `toml:"-"` // the provider has no such grant
 	AppsPage            string `toml:"-"` // where people revoke authorized apps
+	LoginHintParam      string `toml:"-"` // how the provider takes a login hint
 }
 
 // overlay sets every field of d that is set in o; auth_params merge by key.
@@ -84,6 +85,8 @@ var presets = map[string]Definition{
 		AllowNoExpiry:       true,
 		NoClientCredentials: true,
 		AppsPage:            "https://github.com/settings/applications",
+		// GitHub preselects the account to sign in as from login=.
+		LoginHintParam: "login",
 	},
 	"gitlab": {
 		AuthURL:   "https://gitlab.com/oauth/authorize",

@@ -73,13 +73,17 @@ func Open(set *Settings) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := validAccount(set.Account); err != nil {
+		return nil, err
+	}
 	s := &Session{
-		svc:    svc,
-		set:    set,
-		dir:    dir,
-		ui:     &ui{stderr: set.Stderr},
-		person: !set.NonInteractive && !set.ci(),
-		source: source,
+		svc:     svc,
+		set:     set,
+		dir:     dir,
+		ui:      &ui{stderr: set.Stderr},
+		person:  !set.NonInteractive && !set.ci(),
+		source:  source,
+		account: set.Account,
 	}
 	if svc.Keyring {
 		s.keyring = &persist.Keyring{}
@@ -140,10 +144,28 @@ func (s *Session) flowConfig(ctx context.Context) (*flow.Config, error) {
 		Endpoints:     *s.endpoints,
 		Scopes:        splitList(s.svc.Scopes),
 		Method:        s.svc.Method,
-		AuthParams:    s.svc.AuthParams,
+		AuthParams:    s.authParams(),
 		Client:        client,
 		AllowNoExpiry: s.svc.AllowNoExpiry,
 	}, nil
+}
+
+// authParams are the service's extra authorization parameters and, for an
+// account, the login hint that preselects it at the provider.
+func (s *Session) authParams() map[string]string {
+	if s.account == "" {
+		return s.svc.AuthParams
+	}
+	p := map[string]string{}
+	for k, v := range s.svc.AuthParams {
+		p[k] = v
+	}
+	hint := s.svc.LoginHintParam
+	if hint == "" {
+		hint = "login_hint" // OpenID Connect Core §3.1.2.1
+	}
+	p[hint] = s.account
+	return p
 }
 
 // discover fills the endpoints not given from the issuer's metadata. A
@@ -171,7 +193,7 @@ func (s *Session) discover(ctx context.Context, client *http.Client) (*flow.Endp
 			ep = ep.Merge(d)
 		}
 	}
-	for _, u := range []struct{ name, value string }{{"authorization", ep.AuthURL}, {"token", ep.TokenURL}, {"device", ep.DeviceURL}, {"revocation", ep.RevokeURL}} {
+	for _, u := range []struct{ name, value string }{{"authorization", ep.AuthURL}, {"token", ep.TokenURL}, {"device", ep.DeviceURL}, {"revocation", ep.RevokeURL}, {"userinfo", ep.UserinfoURL}} {
 		if u.value == "" {
 			continue
 		}

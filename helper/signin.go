@@ -41,7 +41,7 @@ func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, er
 	if err := s.mayStartSignIn(who); err != nil {
 		return nil, err
 	}
-	release, err := s.dir.SigningIn(s.svc.Name)
+	release, err := s.dir.SigningIn(s.key())
 	if err != nil {
 		return nil, failure(err)
 	}
@@ -57,13 +57,20 @@ func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, er
 		return nil, s.signInFailed(err)
 	}
 	t := s.record(cfg, ft)
+	if t.Identity == "" {
+		t.Identity = cfg.Identity(ctx, t.AccessToken) // userinfo, when the server has it
+	}
+	if err := s.checkIdentity(pctx, t); err != nil {
+		return nil, err
+	}
 	if s.wantSave(pctx, wasSaved) {
 		if err := s.save(t); err != nil {
 			return nil, err
 		}
-		s.ui.say("Saved the token for %q in %s.", s.svc.Name, s.location())
+		s.dir.ClearAbandoned(s.key())
+		s.ui.say("Saved the token for %s in %s.", s.label(), s.location())
 	} else {
-		s.ui.say("The token for %q was not saved; the next call will sign in again (pass --save to keep it).", s.svc.Name)
+		s.ui.say("The token for %s was not saved; the next call will sign in again (pass --save to keep it).", s.label())
 	}
 	s.verbose("signed in to %q", s.svc.Name)
 	return t, nil
@@ -108,7 +115,7 @@ func (s *Session) signInFailed(err error) error {
 	var se *flow.ServerError
 	abandoned := errors.Is(err, flow.ErrTimeout) || (errors.As(err, &se) && se.Code == "access_denied")
 	if abandoned {
-		if merr := s.dir.MarkAbandoned(s.svc.Name); merr != nil {
+		if merr := s.dir.MarkAbandoned(s.key()); merr != nil {
 			s.ui.warn("%v", merr)
 		}
 	}
@@ -125,7 +132,7 @@ func (s *Session) mayStartSignIn(who asker) error {
 	if s.isLogin {
 		return nil
 	}
-	at, err := s.dir.Abandoned(s.svc.Name)
+	at, err := s.dir.Abandoned(s.key())
 	if err != nil || at.IsZero() {
 		return nil
 	}
@@ -137,6 +144,23 @@ func (s *Session) mayStartSignIn(who asker) error {
 		return &ExitError{Code: ExitInteraction, Msg: fmt.Sprintf("a sign-in for %q was abandoned %v ago, so calls without a terminal do not open another for %v; run '%s' in a terminal", s.svc.Name, sinceRounded(at), cooldownLeft(at, cooldown), s.loginCommand())}
 	}
 	return nil
+}
+
+// checkIdentity: when the person signed in as somebody else than the
+// account asked for, say so, and keep the token under that account only if
+// they confirm it at the terminal.
+func (s *Session) checkIdentity(ctx context.Context, t *persist.Token) error {
+	if s.account == "" || sameIdentity(s.account, t.Identity) {
+		return nil
+	}
+	s.ui.say("You signed in as %q, but this is account %q of %q.", t.Identity, s.account, s.svc.Name)
+	if s.ui.terminal() != nil {
+		ok, err := s.ui.ask(ctx, fmt.Sprintf("Keep the token of %q as account %q anyway?", t.Identity, s.account), false)
+		if err == nil && ok {
+			return nil
+		}
+	}
+	return failure(fmt.Errorf("signed in as %q, not as account %q; nothing was saved under %q; sign in as %s (run '%s'), or use --account %s", t.Identity, s.account, s.account, s.account, s.loginCommand(), hintQuote(t.Identity)))
 }
 
 func (s *Session) clientCredentials(ctx context.Context, wasSaved bool) (*persist.Token, error) {

@@ -21,7 +21,7 @@ func (s *Session) peek() (*persist.Token, error) {
 	if s.keyringOnly() {
 		return s.loadKeyringOnly()
 	}
-	return s.dir.Load(s.svc.Name)
+	return s.dir.Load(s.key())
 }
 
 // load reads the saved token under the lock: the file first, the keyring
@@ -31,14 +31,14 @@ func (s *Session) load() (*persist.Token, error) {
 	if s.keyringOnly() {
 		return s.loadKeyringOnly()
 	}
-	t, err := s.dir.Load(s.svc.Name)
+	t, err := s.dir.Load(s.key())
 	if err == nil || s.keyring == nil {
 		return t, err
 	}
 	if errors.Is(err, persist.ErrUnsafe) {
 		return nil, err // never paper over a leaked or planted file
 	}
-	kt, kerr := s.keyring.Load(s.svc.Name)
+	kt, kerr := s.keyring.Load(s.key())
 	if kerr != nil {
 		s.keyringWarn(kerr)
 		return nil, err
@@ -46,16 +46,16 @@ func (s *Session) load() (*persist.Token, error) {
 	if s.mismatch(kt) != "" {
 		return nil, err
 	}
-	if serr := s.dir.Save(s.svc.Name, kt); serr != nil {
-		s.ui.warn("could not restore %s from the keyring: %v", s.dir.File(s.svc.Name), serr)
+	if serr := s.dir.Save(s.key(), kt); serr != nil {
+		s.ui.warn("could not restore %s from the keyring: %v", s.dir.File(s.key()), serr)
 	} else {
-		s.verbose("restored %s from the OS keyring", s.dir.File(s.svc.Name))
+		s.verbose("restored %s from the OS keyring", s.dir.File(s.key()))
 	}
 	return kt, nil
 }
 
 func (s *Session) loadKeyringOnly() (*persist.Token, error) {
-	t, err := s.keyring.Load(s.svc.Name)
+	t, err := s.keyring.Load(s.key())
 	if errors.Is(err, persist.ErrNoKeyring) {
 		return nil, failure(fmt.Errorf("the token of %q lives only in the OS keyring (storage = \"keyring\"), and %v; remove storage = \"keyring\" (or --keyring-only) to keep it in a file", s.svc.Name, keyringProblem(err)))
 	}
@@ -66,17 +66,17 @@ func (s *Session) loadKeyringOnly() (*persist.Token, error) {
 func (s *Session) save(t *persist.Token) error {
 	t.SavedAt = time.Now().UTC()
 	if s.keyringOnly() {
-		if err := s.keyring.Save(s.svc.Name, t); err != nil {
+		if err := s.keyring.Save(s.key(), t); err != nil {
 			return failure(fmt.Errorf("cannot save the token of %q in the OS keyring: %v", s.svc.Name, keyringProblem(err)))
 		}
 		return nil
 	}
-	if err := s.dir.Save(s.svc.Name, t); err != nil {
+	if err := s.dir.Save(s.key(), t); err != nil {
 		return failure(err)
 	}
 	s.excludeFromWorkTree()
 	if s.keyring != nil {
-		s.keyringWarn(s.keyring.Save(s.svc.Name, t))
+		s.keyringWarn(s.keyring.Save(s.key(), t))
 	}
 	return nil
 }
@@ -112,7 +112,7 @@ func (s *Session) location() string {
 	if s.keyringOnly() {
 		return "the OS keyring"
 	}
-	return s.dir.File(s.svc.Name)
+	return s.dir.File(s.key())
 }
 
 // lock takes the service's lock. Whoever holds it may be waiting for a
@@ -128,7 +128,7 @@ func (s *Session) lock(ctx context.Context) (func(), error) {
 	s.lockWaitFrom = start
 	var background *bool
 	onWait := func() error {
-		if !s.dir.SignInUnderWay(s.svc.Name) {
+		if !s.dir.SignInUnderWay(s.key()) {
 			if time.Since(start) > s.requestTimeout() {
 				cancel() // the holder is not waiting for a person: it is stuck
 			}
@@ -144,7 +144,7 @@ func (s *Session) lock(ctx context.Context) (func(), error) {
 		start = time.Now() // a person is at it: wait for the sign-in
 		return nil
 	}
-	unlock, err := s.dir.Lock(lctx, s.svc.Name, onWait)
+	unlock, err := s.dir.Lock(lctx, s.key(), onWait)
 	if err != nil {
 		if errors.Is(err, persist.ErrLockWait) {
 			return nil, failure(fmt.Errorf("%v (waited %v)", err, time.Since(start).Round(time.Second)))
@@ -156,12 +156,12 @@ func (s *Session) lock(ctx context.Context) (func(), error) {
 
 func (s *Session) forget() error {
 	if !s.keyringOnly() {
-		if err := s.dir.Delete(s.svc.Name); err != nil {
+		if err := s.dir.Delete(s.key()); err != nil {
 			return failure(err)
 		}
 	}
 	if s.keyring != nil {
-		if err := s.keyring.Delete(s.svc.Name); err != nil {
+		if err := s.keyring.Delete(s.key()); err != nil {
 			if s.keyringOnly() {
 				return failure(fmt.Errorf("cannot delete the keyring entry of %q: %v", s.svc.Name, keyringProblem(err)))
 			}

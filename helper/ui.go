@@ -53,15 +53,19 @@ func (u *ui) warn(format string, a ...any) {
 	fmt.Fprintf(u.stderr, "oauth2cred: warning: "+format+"\n", a...)
 }
 
-// confirm asks a yes/no question on the terminal; Enter means yes. The
-// answer must come before ctx's deadline, else the error is
-// context.DeadlineExceeded.
-func (u *ui) confirm(ctx context.Context, question string) (bool, error) {
+// ask asks a yes/no question on the terminal; Enter means yes when yes is
+// the default. The answer must come before ctx's deadline, else the error
+// is context.DeadlineExceeded.
+func (u *ui) ask(ctx context.Context, question string, yes bool) (bool, error) {
 	t := u.terminal()
 	if t == nil {
 		return false, fmt.Errorf("no terminal")
 	}
-	fmt.Fprintf(t, "%s [Y/n] ", question)
+	choices := "[Y/n]"
+	if !yes {
+		choices = "[y/N]"
+	}
+	fmt.Fprintf(t, "%s %s ", question, choices)
 	if d, ok := ctx.Deadline(); ok {
 		t.SetReadDeadline(d)
 		defer t.SetReadDeadline(time.Time{})
@@ -85,7 +89,9 @@ func (u *ui) confirm(ctx context.Context, question string) (bool, error) {
 		}
 	}
 	switch strings.ToLower(strings.TrimSpace(string(line))) {
-	case "", "y", "yes":
+	case "":
+		return yes, nil
+	case "y", "yes":
 		return true, nil
 	}
 	return false, nil

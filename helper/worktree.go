@@ -28,7 +28,7 @@ func (s *Session) excludeFromWorkTree() {
 	if err != nil {
 		return
 	}
-	pattern := "/" + filepath.ToSlash(filepath.Join(rel, "."+s.svc.Name+"-token")) + "*"
+	pattern := "/" + filepath.ToSlash(filepath.Join(rel, "."+s.key()+"-token")) + "*"
 	pattern = strings.Replace(pattern, "/./", "/", 1)
 	exclude := filepath.Join(gitDir, "info", "exclude")
 	if hasLine(exclude, pattern) {

@@ -17,7 +17,7 @@ func TestStatusAndLogout(t *testing.T) {
 	tok := w.token("gone")
 
 	r = w.run("status")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "gone\t"+w.tokenDir+"/.gone-token\texpires ") || !strings.Contains(r.stdout, "refresh token: yes") || !strings.Contains(r.stdout, "scopes: openid offline_access") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "gone\taccount: default\tsigned in as: ") || !strings.Contains(r.stdout, "\t"+w.tokenDir+"/.gone-token\texpires ") || !strings.Contains(r.stdout, "refresh token: yes") || !strings.Contains(r.stdout, "scopes: openid offline_access") {
 		t.Fatalf("status: %q\n%s", r.stdout, r.stderr)
 	}
 	for _, secret := range []string{tok.AccessToken, tok.RefreshToken, tok.IDToken} {

@@ -31,16 +31,22 @@ type Server struct {
 // Start serves the repositories under root. check gets the token from a
 // Basic password or a Bearer header.
 func Start(root string, check func(token string) bool) (*Server, error) {
+	return start(root, func(_, token string) bool { return check(token) }, false)
+}
+
+// StartUsers is Start for a forge with accounts: check gets the Basic user
+// name too, so a token is accepted only for the user it belongs to.
+func StartUsers(root string, check func(user, token string) bool) (*Server, error) {
 	return start(root, check, false)
 }
 
 // StartBearerOnly is Start for a server that challenges and accepts only
 // Authorization: Bearer, as some forges do for OAuth tokens.
 func StartBearerOnly(root string, check func(token string) bool) (*Server, error) {
-	return start(root, check, true)
+	return start(root, func(_, token string) bool { return check(token) }, true)
 }
 
-func start(root string, check func(token string) bool, bearerOnly bool) (*Server, error) {
+func start(root string, check func(user, token string) bool, bearerOnly bool) (*Server, error) {
 	execPath, err := exec.Command("git", "--exec-path").Output()
 	if err != nil {
 		return nil, fmt.Errorf("git is not installed: %v", err)
@@ -56,13 +62,13 @@ func start(root string, check func(token string) bool, bearerOnly bool) (*Server
 		Env:  []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + root},
 	}
 	s.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := ""
-		if _, pw, ok := r.BasicAuth(); ok && !bearerOnly {
-			token = pw
+		user, token := "", ""
+		if u, pw, ok := r.BasicAuth(); ok && !bearerOnly {
+			user, token = u, pw
 		} else if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 			token = b
 		}
-		if token == "" || !check(token) {
+		if token == "" || !check(user, token) {
 			s.mu.Lock()
 			s.rejected++
 			s.mu.Unlock()

@@ -57,6 +57,63 @@ type Server struct {
 	// NoRefreshIDToken drops id_token from refresh answers, as OpenID
 	// Connect Core §12.2 allows a server to.
 	NoRefreshIDToken atomic.Bool
+	hints            []string // login_hint of each authorization request
+}
+
+// Two more people, whose subject is their user name, for account tests.
+const (
+	Alice = "alice"
+	Bob   = "bob"
+)
+
+// withAccounts adds Alice and Bob to the example's users.
+type withAccounts struct{ storage.UserStore }
+
+var extraUsers = map[string]*storage.User{
+	Alice: {ID: Alice, Username: Alice, Password: Password, FirstName: "Alice", Email: "alice@example.com", EmailVerified: true},
+	Bob:   {ID: Bob, Username: Bob, Password: Password, FirstName: "Bob", Email: "bob@example.com", EmailVerified: true},
+}
+
+func (u withAccounts) GetUserByID(id string) *storage.User {
+	if x, ok := extraUsers[id]; ok {
+		return x
+	}
+	return u.UserStore.GetUserByID(id)
+}
+
+func (u withAccounts) GetUserByUsername(name string) *storage.User {
+	if x, ok := extraUsers[name]; ok {
+		return x
+	}
+	return u.UserStore.GetUserByUsername(name)
+}
+
+// LoginHints returns the login_hint of every authorization request so far.
+func (s *Server) LoginHints() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.hints...)
+}
+
+// Subject asks the userinfo endpoint whose accessToken is; "" if nobody's.
+func (s *Server) Subject(ctx context.Context, accessToken string) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.Issuer+"/userinfo", nil)
+	if err != nil {
+		return ""
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var info struct {
+		Sub string `json:"sub"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&info) != nil {
+		return ""
+	}
+	return info.Sub
 }
 
 // deadRefreshAnswers are real servers' answers to a refresh token that is
@@ -78,7 +135,7 @@ func Start(accessTTL time.Duration) (*Server, error) {
 		return nil, err
 	}
 	issuer := fmt.Sprintf("http://127.0.0.1:%d", ln.Addr().(*net.TCPAddr).Port)
-	users := storage.NewUserStore(issuer)
+	users := withAccounts{storage.NewUserStore(issuer)}
 	inner := storage.NewStorageWithClients(users, map[string]*storage.Client{
 		NativeID: storage.NativeClient(NativeID, RedirectURI),
 		WebID:    storage.WebClient(WebID, WebSecret, RedirectURI),
@@ -118,6 +175,9 @@ func (s *Server) count(next http.Handler) http.Handler {
 		}
 		grant := form.Get("grant_type")
 		s.mu.Lock()
+		if r.URL.Path == "/auth" {
+			s.hints = append(s.hints, form.Get("login_hint"))
+		}
 		s.counts[r.URL.Path]++
 		if grant != "" {
 			s.counts[r.URL.Path+" "+grant]++

@@ -6,6 +6,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 
 	"oauth2cred/integration/op"
@@ -19,7 +20,12 @@ func main() {
 	if f := os.Getenv("TESTBROWSER_LOG"); f != "" {
 		os.WriteFile(f, []byte(os.Args[1]+"\n"), 0o600)
 	}
+	// The person signs in as TESTBROWSER_USER, or as the account the
+	// provider's page preselects from login_hint, or as the test user.
 	user := os.Getenv("TESTBROWSER_USER")
+	if u, err := url.Parse(os.Args[1]); user == "" && err == nil {
+		user = u.Query().Get("login_hint")
+	}
 	if user == "" {
 		user = op.User + "@127.0.0.1"
 	}

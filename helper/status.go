@@ -1,0 +1,92 @@
+package helper
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"oauth2cred/flow"
+	"oauth2cred/persist"
+)
+
+// Status prints one line per saved service and account; never a token.
+// Services of the config file kept only in the keyring (storage =
+// "keyring") are listed too. A broken config file is reported, and the
+// token files are listed all the same.
+func Status(set *Settings, stdout io.Writer) error {
+	dir := persist.Dir{Path: set.tokenDir()}
+	keys, err := dir.Services()
+	if err != nil {
+		return failure(err)
+	}
+	sort.Strings(keys)
+	shown := 0
+	for _, key := range keys {
+		name, account := splitKey(key)
+		if ValidName(name) != nil {
+			continue
+		}
+		t, err := dir.Load(key)
+		statusLine(stdout, name, account, dir.File(key), t, err)
+		shown++
+	}
+	path, explicit := set.configPath()
+	services, err := loadConfig(path, explicit)
+	if err != nil {
+		fmt.Fprintf(set.Stderr, "oauth2cred: warning: %v; services kept only in the keyring are not listed\n", err)
+	}
+	var inKeyring []string
+	for name, d := range services {
+		if d.Storage == "keyring" && ValidName(name) == nil {
+			inKeyring = append(inKeyring, name)
+		}
+	}
+	sort.Strings(inKeyring)
+	var keyring persist.Keyring
+	for _, name := range inKeyring {
+		t, err := keyring.Load(name)
+		if errors.Is(err, persist.ErrNotFound) {
+			continue
+		}
+		statusLine(stdout, name, "", "OS keyring", t, err)
+		shown++
+	}
+	if shown == 0 {
+		fmt.Fprintf(set.Stderr, "oauth2cred: no saved tokens in %s\n", dir.Path)
+	}
+	return nil
+}
+
+func statusLine(w io.Writer, name, account, where string, t *persist.Token, err error) {
+	if account == "" {
+		account = "default"
+	}
+	if err != nil {
+		fmt.Fprintf(w, "%s\taccount: %s\t%s\tunusable: %s\n", name, flow.Sanitize(account), where, err)
+		return
+	}
+	expiry := "expiry unknown"
+	switch {
+	case t.AccessToken == "":
+		expiry = "no access token (refreshes on next use)"
+	case !t.Expiry.IsZero() && time.Until(t.Expiry) <= 0:
+		expiry = "expired " + t.Expiry.Local().Format(time.RFC3339)
+	case !t.Expiry.IsZero():
+		expiry = "expires " + t.Expiry.Local().Format(time.RFC3339) + " (in " + time.Until(t.Expiry).Round(time.Second).String() + ")"
+	}
+	refresh := "refresh token: no"
+	if t.RefreshToken != "" {
+		refresh = "refresh token: yes"
+	}
+	identity := flow.Sanitize(t.Identity)
+	if identity == "" {
+		identity = "unknown"
+	}
+	scopes := flow.Sanitize(t.Scope) // the server's words, shown on a terminal
+	if scopes == "" {
+		scopes = "-"
+	}
+	fmt.Fprintf(w, "%s\taccount: %s\tsigned in as: %s\t%s\t%s\t%s\tscopes: %s\n", name, flow.Sanitize(account), identity, where, expiry, refresh, scopes)
+}
