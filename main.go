@@ -4,6 +4,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -231,6 +232,19 @@ func allFlags() []cli.Flag {
 		str(&cli.StringFlag{Name: "client-id", Usage: "OAuth client id (env OAUTH2CRED_CLIENT_ID)"}),
 		str(&cli.StringFlag{Name: "client-secret", Usage: "OAuth client secret; prefer --client-secret-file (env OAUTH2CRED_CLIENT_SECRET)"}),
 		str(&cli.StringFlag{Name: "client-secret-file", Usage: "read the client secret from `FILE`"}),
+		str(&cli.StringFlag{Name: "client-key-file", Usage: "PEM private key `FILE` (RSA or P-256): authenticate with private_key_jwt, no secret"}),
+		str(&cli.StringFlag{Name: "client-key-id", Usage: "kid of --client-key-file as registered at the provider"}),
+		str(&cli.StringFlag{Name: "client-assertion-file", Usage: "signed JWT `FILE` sent as client_assertion, re-read on every request (projected tokens rotate)"}),
+		str(&cli.StringFlag{Name: "client-assertion-source", Usage: "where the client assertion comes from: github-actions, gitlab or env"}),
+		str(&cli.StringFlag{Name: "client-assertion-env", Usage: "`VARIABLE` holding the JWT, for the gitlab and env sources (an id_tokens: entry)"}),
+		str(&cli.StringFlag{Name: "client-assertion-audience", Usage: "audience to ask GitHub Actions for (default: the issuer)"}),
+		str(&cli.StringFlag{Name: "subject-token-file", Usage: "token-exchange: the token to exchange, from `FILE` (re-read every time)"}),
+		str(&cli.StringFlag{Name: "subject-token-source", Usage: "token-exchange: github-actions, gitlab or env"}),
+		str(&cli.StringFlag{Name: "subject-token-env", Usage: "token-exchange: `VARIABLE` holding the token (gitlab and env sources)"}),
+		str(&cli.StringFlag{Name: "subject-token-type", Usage: "token-exchange: subject_token_type (default urn:ietf:params:oauth:token-type:jwt)"}),
+		str(&cli.StringFlag{Name: "audience", Usage: "token-exchange: audience of the token asked for"}),
+		str(&cli.StringFlag{Name: "resource", Usage: "token-exchange: resource of the token asked for"}),
+		str(&cli.StringFlag{Name: "requested-token-type", Usage: "token-exchange: requested_token_type (default …:access_token)"}),
 		str(&cli.StringFlag{Name: "auth-url", Usage: "authorization endpoint"}),
 		str(&cli.StringFlag{Name: "token-url", Usage: "token endpoint"}),
 		str(&cli.StringFlag{Name: "refresh-url", Usage: "endpoint for the refresh grant (default: the token endpoint)"}),
@@ -240,7 +254,7 @@ func allFlags() []cli.Flag {
 		strs(&cli.StringSliceFlag{Name: "scope", Usage: "scope to ask for (repeatable; also space- or comma-separated)"}),
 		str(&cli.StringFlag{Name: "method", Usage: "how the token endpoint is called: post (RFC 6749) or get (legacy servers)"}),
 		strs(&cli.StringSliceFlag{Name: "param", Usage: "extra authorization parameter `key=value` (repeatable), e.g. access_type=offline"}),
-		str(&cli.StringFlag{Name: "flow", Usage: "auto, browser, device or client-credentials"}),
+		str(&cli.StringFlag{Name: "flow", Usage: "auto, browser, device, client-credentials or token-exchange"}),
 		strs(&cli.StringSliceFlag{Name: "host", Usage: "host this service answers git for (repeatable; default: the host of the auth URL or issuer)"}),
 		str(&cli.StringFlag{Name: "username", Usage: "username handed to git (default oauth2)"}),
 		str(&cli.StringFlag{Name: "token-type", Usage: "token handed out: access_token or id_token"}),
@@ -291,6 +305,24 @@ type (
 		names []string
 	}
 )
+
+// Apply registers the flag under its cached names. cli's own Apply
+// recomputes the names with a regexp for every flag of every call, which
+// grew with each flag added; these flags read no environment or file
+// (OAUTH2CRED_* variables are read by the helper), so nothing else is lost.
+func (f stringFlag) Apply(set *flag.FlagSet) error {
+	for _, name := range f.names {
+		set.String(name, f.Value, f.Usage)
+	}
+	return nil
+}
+
+func (f boolFlag) Apply(set *flag.FlagSet) error {
+	for _, name := range f.names {
+		set.Bool(name, f.Value, f.Usage)
+	}
+	return nil
+}
 
 func (f stringFlag) Names() []string   { return f.names }
 func (f stringsFlag) Names() []string  { return f.names }
@@ -354,25 +386,40 @@ func settings(c *cli.Context) (*helper.Settings, error) {
 			ClientID:         str("client-id"),
 			ClientSecret:     str("client-secret"),
 			ClientSecretFile: str("client-secret-file"),
-			AuthURL:          str("auth-url"),
-			TokenURL:         str("token-url"),
-			RefreshURL:       str("refresh-url"),
-			DeviceURL:        str("device-url"),
-			RevokeURL:        str("revoke-url"),
-			Issuer:           str("issuer"),
-			Scopes:           list("scope"),
-			Method:           str("method"),
-			AuthParams:       params,
-			Flow:             str("flow"),
-			Hosts:            list("host"),
-			RedirectURLs:     list("redirect-url"),
-			Username:         str("username"),
-			TokenType:        str("token-type"),
-			CAFile:           str("ca-file"),
-			Insecure:         flag("insecure-skip-tls-verify"),
-			Keyring:          flag("keyring"),
-			GitBearer:        flag("git-bearer"),
-			AllowNoExpiry:    flag("allow-no-expiry"),
+			ClientKeyFile:    str("client-key-file"),
+			ClientKeyID:      str("client-key-id"),
+
+			ClientAssertionFile:     str("client-assertion-file"),
+			ClientAssertionSource:   str("client-assertion-source"),
+			ClientAssertionEnv:      str("client-assertion-env"),
+			ClientAssertionAudience: str("client-assertion-audience"),
+			SubjectTokenFile:        str("subject-token-file"),
+			SubjectTokenSource:      str("subject-token-source"),
+			SubjectTokenEnv:         str("subject-token-env"),
+			SubjectTokenType:        str("subject-token-type"),
+			Audience:                str("audience"),
+			Resource:                str("resource"),
+			RequestedTokenType:      str("requested-token-type"),
+
+			AuthURL:       str("auth-url"),
+			TokenURL:      str("token-url"),
+			RefreshURL:    str("refresh-url"),
+			DeviceURL:     str("device-url"),
+			RevokeURL:     str("revoke-url"),
+			Issuer:        str("issuer"),
+			Scopes:        list("scope"),
+			Method:        str("method"),
+			AuthParams:    params,
+			Flow:          str("flow"),
+			Hosts:         list("host"),
+			RedirectURLs:  list("redirect-url"),
+			Username:      str("username"),
+			TokenType:     str("token-type"),
+			CAFile:        str("ca-file"),
+			Insecure:      flag("insecure-skip-tls-verify"),
+			Keyring:       flag("keyring"),
+			GitBearer:     flag("git-bearer"),
+			AllowNoExpiry: flag("allow-no-expiry"),
 		},
 		ConfigPath:     str("config"),
 		TokenDir:       str("token-dir"),

@@ -74,6 +74,9 @@ type Config struct {
 	// Client makes every request; it carries the timeout, TLS and proxy
 	// settings. nil means http.DefaultClient.
 	Client *http.Client
+	// Assertion, when set, authenticates the client with a JWT (RFC 7523)
+	// instead of a secret.
+	Assertion Assertion
 	// AllowNoExpiry accepts tokens without expires_in (GitHub OAuth apps
 	// issue tokens that never expire). Otherwise such an answer is refused:
 	// a token of unknown lifetime cannot be refreshed before it dies.
@@ -158,6 +161,9 @@ type ServerError struct {
 	Code        string
 	Description string
 	HTML        bool
+	// Grant is the grant_type of the request, when it was a token request:
+	// what a code means depends on it.
+	Grant string
 }
 
 func (e *ServerError) Error() string {
@@ -172,7 +178,11 @@ func (e *ServerError) Error() string {
 		if e.Description != "" {
 			fmt.Fprintf(&b, " (%s)", short(e.Description))
 		}
-		if hint := codeHints[e.Code]; hint != "" {
+		hint := grantHints[e.Grant+" "+e.Code]
+		if hint == "" {
+			hint = codeHints[e.Code]
+		}
+		if hint != "" {
 			fmt.Fprintf(&b, "; %s", hint)
 		}
 	case e.HTML:
@@ -181,6 +191,13 @@ func (e *ServerError) Error() string {
 		b.WriteString(" without an OAuth error; check the endpoint URL")
 	}
 	return b.String()
+}
+
+// grantHints override codeHints for grants where a code means something else.
+var grantHints = map[string]string{
+	"urn:ietf:params:oauth:grant-type:token-exchange invalid_grant":   "the server refused the token to exchange or the client's assertion; check the token's issuer and audience, and the client's registered key",
+	"urn:ietf:params:oauth:grant-type:token-exchange invalid_request": "check --subject-token-type, --audience, --resource and --requested-token-type",
+	"client_credentials invalid_grant":                                "the server refused the client's credentials or assertion; check the client's registration",
 }
 
 var codeHints = map[string]string{

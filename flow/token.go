@@ -83,7 +83,7 @@ func (c *Config) Revoke(ctx context.Context, token, hint string) error {
 	return c.scrub(c.revoke(ctx, token, hint), token)
 }
 
-func (c *Config) revoke(ctx context.Context, token, hint string) error {
+func (c *Config) revoke(ctx context.Context, token, hint string) (err error) {
 	u := c.Endpoints.RevokeURL
 	endpoint := describe("revocation endpoint", u)
 	v := url.Values{"token": {token}, "token_type_hint": {hint}}
@@ -91,6 +91,7 @@ func (c *Config) revoke(ctx context.Context, token, hint string) error {
 	if err != nil {
 		return err
 	}
+	defer func() { err = c.scrub(err, secretValues(v)...) }()
 	resp, err := c.client().Do(req)
 	if err != nil {
 		return wrap(endpoint, err)
@@ -115,6 +116,24 @@ func (c *Config) client() *http.Client {
 // rotated refresh token when it refuses an answer, cannot read a fractional
 // expires_in, and cannot sign a fresh client assertion for every request.
 func (c *Config) tokenRequest(ctx context.Context, kind, endpointURL string, v url.Values) (*Token, error) {
+	t, err := c.tokenRequest1(ctx, kind, endpointURL, v)
+	return t, c.scrub(err, secretValues(v)...)
+}
+
+// secretParams are the request parameters that carry secrets.
+var secretParams = []string{"client_secret", "client_assertion", "code", "code_verifier", "refresh_token", "subject_token", "actor_token", "device_code", "token"}
+
+// secretValues are the secrets a request carried, after authentication
+// added its own: whatever a server echoes of them is scrubbed.
+func secretValues(v url.Values) []string {
+	var out []string
+	for _, k := range secretParams {
+		out = append(out, v[k]...)
+	}
+	return out
+}
+
+func (c *Config) tokenRequest1(ctx context.Context, kind, endpointURL string, v url.Values) (*Token, error) {
 	endpoint := describe(kind, endpointURL)
 	req, err := c.newRequest(ctx, c.Method, endpointURL, v, false)
 	if err != nil {
@@ -130,7 +149,9 @@ func (c *Config) tokenRequest(ctx context.Context, kind, endpointURL string, v u
 		return nil, wrap(endpoint, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, errorAnswer(endpoint, resp, body)
+		err := errorAnswer(endpoint, resp, body)
+		err.Grant = v.Get("grant_type")
+		return nil, err
 	}
 	tok, err := parseTokenBody(resp.Header.Get("Content-Type"), body)
 	if err != nil {
@@ -278,7 +299,7 @@ func (s *jsonString) UnmarshalJSON(b []byte) error {
 }
 
 // errorAnswer reads an OAuth error body of a failed request.
-func errorAnswer(endpoint string, resp *http.Response, body []byte) error {
+func errorAnswer(endpoint string, resp *http.Response, body []byte) *ServerError {
 	se := &ServerError{Endpoint: endpoint, Status: resp.StatusCode, HTML: looksHTML(body)}
 	if p, err := parseTokenBody(resp.Header.Get("Content-Type"), body); err == nil {
 		se.Code, se.Description = clean(p.errCode), clean(p.errDesc)

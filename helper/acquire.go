@@ -80,7 +80,7 @@ func changed(first, now *persist.Token) bool {
 // again signs in anew after the saved token became useless for reason, or
 // says why it cannot.
 func (s *Session) again(ctx context.Context, reason string) (*persist.Token, error) {
-	if s.svc.Flow == "client-credentials" {
+	if s.svc.unattended() {
 		return s.obtain(ctx, true)
 	}
 	if !s.person {

@@ -106,7 +106,7 @@ func (s *Session) record(cfg *flow.Config, ft *flow.Token) *persist.Token {
 		Method:          s.svc.Method,
 		RequestedScopes: splitList(s.svc.Scopes),
 		Bound:           true,
-		Confidential:    cfg.ClientSecret != "",
+		Confidential:    cfg.ClientSecret != "" || cfg.Assertion != nil,
 		Identity:        identity(ft.IDToken),
 	}
 }

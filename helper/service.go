@@ -35,12 +35,27 @@ type Definition struct {
 	RedirectPort     int               `toml:"redirect_port"`
 	RedirectURLs     []string          `toml:"redirect_url"`
 	ClientKeyFile    string            `toml:"client_key_file"`
-	CAFile           string            `toml:"ca_file"`
-	Insecure         bool              `toml:"insecure"`
-	Keyring          bool              `toml:"keyring"`
-	Storage          string            `toml:"storage"`
-	GitBearer        bool              `toml:"git_bearer"`
-	AllowNoExpiry    bool              `toml:"allow_no_expiry"`
+	ClientKeyID      string            `toml:"client_key_id"`
+
+	ClientAssertionFile     string `toml:"client_assertion_file"`
+	ClientAssertionSource   string `toml:"client_assertion_source"`
+	ClientAssertionEnv      string `toml:"client_assertion_env"`
+	ClientAssertionAudience string `toml:"client_assertion_audience"`
+
+	SubjectTokenFile   string `toml:"subject_token_file"`
+	SubjectTokenSource string `toml:"subject_token_source"`
+	SubjectTokenEnv    string `toml:"subject_token_env"`
+	SubjectTokenType   string `toml:"subject_token_type"`
+	Audience           string `toml:"audience"`
+	Resource           string `toml:"resource"`
+	RequestedTokenType string `toml:"requested_token_type"`
+
+	CAFile        string `toml:"ca_file"`
+	Insecure      bool   `toml:"insecure"`
+	Keyring       bool   `toml:"keyring"`
+	Storage       string `toml:"storage"`
+	GitBearer     bool   `toml:"git_bearer"`
+	AllowNoExpiry bool   `toml:"allow_no_expiry"`
 
 	// Facts of a preset, not settings.
 	NoClientCredentials bool   `toml:"-"` // the provider has no such grant
@@ -228,7 +243,7 @@ func resolve(name string, d Definition) (*Service, error) {
 		allowed     []string
 	}{
 		{"--method", s.Method, []string{"post", "get"}},
-		{"--flow", s.Flow, []string{"auto", "browser", "device", "client-credentials"}},
+		{"--flow", s.Flow, []string{"auto", "browser", "device", "client-credentials", "token-exchange"}},
 		{"--token-type", s.TokenType, []string{"access_token", "id_token"}},
 		{"storage", s.Storage, []string{"file", "keyring"}},
 	}
@@ -254,7 +269,7 @@ func resolve(name string, d Definition) (*Service, error) {
 	}
 	if s.Issuer == "" {
 		switch {
-		case s.TokenURL == "" && s.Flow != "client-credentials" && s.AuthURL == "" && s.DeviceURL == "":
+		case s.TokenURL == "" && !s.unattended() && s.AuthURL == "" && s.DeviceURL == "":
 			return nil, usageErr("service %q has no endpoints; pass --issuer, or --auth-url and --token-url", name)
 		case s.TokenURL == "":
 			return nil, usageErr("service %q has no token endpoint; pass --token-url or --issuer", name)
@@ -273,6 +288,14 @@ func resolve(name string, d Definition) (*Service, error) {
 		if _, err := flow.ParseRedirectURL(u); err != nil {
 			return nil, usageErr("%v", err)
 		}
+	}
+	for _, src := range []struct{ flag, value string }{{"--client-assertion-source", s.ClientAssertionSource}, {"--subject-token-source", s.SubjectTokenSource}} {
+		if src.value != "" && !contains([]string{"github-actions", "gitlab", "env"}, src.value) {
+			return nil, usageErr("%s %q is not one of github-actions, gitlab, env", src.flag, src.value)
+		}
+	}
+	if s.Flow == "token-exchange" && s.SubjectTokenFile == "" && s.SubjectTokenSource == "" {
+		return nil, usageErr("--flow token-exchange needs the token to exchange: --subject-token-file FILE or --subject-token-source github-actions|gitlab|env")
 	}
 	for k := range s.AuthParams {
 		if k == "" {
@@ -336,7 +359,12 @@ func IsLoopback(host string) bool {
 // authenticates reports whether the client can prove who it is (a secret,
 // a key or an assertion), without reading any of them.
 func (s *Service) authenticates() bool {
-	return s.ClientSecret != "" || s.ClientSecretFile != "" || s.ClientKeyFile != ""
+	return s.ClientSecret != "" || s.ClientSecretFile != "" || s.ClientKeyFile != "" || s.ClientAssertionFile != "" || s.ClientAssertionSource != ""
+}
+
+// unattended reports whether the service's flow never needs a person.
+func (s *Service) unattended() bool {
+	return s.Flow == "client-credentials" || s.Flow == "token-exchange"
 }
 
 // secret returns the client secret, reading the secret file only now: the

@@ -138,6 +138,10 @@ func (s *Session) flowConfig(ctx context.Context) (*flow.Config, error) {
 		}
 		s.endpoints = ep
 	}
+	assertion, err := s.assertion(s.endpoints.Issuer)
+	if err != nil {
+		return nil, err
+	}
 	return &flow.Config{
 		ClientID:      s.svc.ClientID,
 		ClientSecret:  secret,
@@ -145,6 +149,7 @@ func (s *Session) flowConfig(ctx context.Context) (*flow.Config, error) {
 		Scopes:        splitList(s.svc.Scopes),
 		Method:        s.svc.Method,
 		AuthParams:    s.authParams(),
+		Assertion:     assertion,
 		Client:        client,
 		AllowNoExpiry: s.svc.AllowNoExpiry,
 	}, nil

@@ -27,8 +27,8 @@ func (s *Session) asker() asker {
 
 // obtain runs the service's flow and saves the result as the person wants.
 func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, error) {
-	if s.svc.Flow == "client-credentials" {
-		return s.clientCredentials(ctx, wasSaved)
+	if s.svc.unattended() {
+		return s.unattendedFlow(ctx, wasSaved)
 	}
 	if !s.person {
 		return nil, s.needPerson()
@@ -163,12 +163,27 @@ func (s *Session) checkIdentity(ctx context.Context, t *persist.Token) error {
 	return failure(fmt.Errorf("signed in as %q, not as account %q; nothing was saved under %q; sign in as %s (run '%s'), or use --account %s", t.Identity, s.account, s.account, s.account, s.loginCommand(), hintQuote(t.Identity)))
 }
 
-func (s *Session) clientCredentials(ctx context.Context, wasSaved bool) (*persist.Token, error) {
+// unattendedFlow gets a token with no person: client credentials, or a
+// token exchange of the job's own token. It is saved only as asked.
+func (s *Session) unattendedFlow(ctx context.Context, wasSaved bool) (*persist.Token, error) {
 	cfg, err := s.flowConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ft, err := cfg.ClientCredentials(ctx)
+	var ft *flow.Token
+	if s.svc.Flow == "token-exchange" {
+		src := jwtSource{what: "subject token", file: s.svc.SubjectTokenFile, source: s.svc.SubjectTokenSource,
+			envName: s.svc.SubjectTokenEnv, audience: s.svc.ClientAssertionAudience}
+		var subject string
+		subject, err = src.get(ctx, s.set.env, orElse(src.audience, cfg.Endpoints.Issuer))
+		if err != nil {
+			return nil, err
+		}
+		ft, err = cfg.TokenExchange(ctx, flow.Exchange{SubjectToken: subject, SubjectTokenType: s.svc.SubjectTokenType,
+			Audience: s.svc.Audience, Resource: s.svc.Resource, RequestedTokenType: s.svc.RequestedTokenType})
+	} else {
+		ft, err = cfg.ClientCredentials(ctx)
+	}
 	if err != nil {
 		return nil, failure(err)
 	}
@@ -178,6 +193,6 @@ func (s *Session) clientCredentials(ctx context.Context, wasSaved bool) (*persis
 			return nil, err
 		}
 	}
-	s.verbose("obtained a token for %q with client credentials", s.svc.Name)
+	s.verbose("obtained a token for %q by %s", s.svc.Name, s.svc.Flow)
 	return t, nil
 }

@@ -162,7 +162,7 @@ func openDesktop(u string) error {
 
 // secretEnv are our variables that carry secrets: no browser, opener or
 // other child of ours inherits them.
-var secretEnv = []string{"OAUTH2CRED_CLIENT_SECRET", "OAUTH2CRED_CLIENT_ASSERTION", "OAUTH2CRED_SUBJECT_TOKEN"}
+var secretEnv = []string{"OAUTH2CRED_CLIENT_SECRET", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL"}
 
 // childEnv is env without secretEnv.
 func childEnv(env []string) []string {

@@ -72,6 +72,12 @@ func newWorld(t *testing.T, accessTTL time.Duration) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return worldOn(t, srv)
+}
+
+// worldOn is newWorld with a provider the test started itself.
+func worldOn(t *testing.T, srv *op.Server) *world {
+	t.Helper()
 	t.Cleanup(srv.Close)
 	home := t.TempDir()
 	w := &world{t: t, op: srv, home: home, tokenDir: filepath.Join(home, "tokens")}

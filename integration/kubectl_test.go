@@ -117,7 +117,12 @@ func mustRead(path string) string {
 
 func (w *world) kubectl(t *testing.T, kubeconfig string) result {
 	t.Helper()
-	return w.exec(cmdOpts{}, kubectlBinary(t), "--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(w.home, "kcache"), "get", "--raw", "/version")
+	return w.kubectlEnv(t, kubeconfig, nil)
+}
+
+func (w *world) kubectlEnv(t *testing.T, kubeconfig string, env []string) result {
+	t.Helper()
+	return w.exec(cmdOpts{env: env}, kubectlBinary(t), "--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(w.home, "kcache"), "get", "--raw", "/version")
 }
 
 // Acceptance 1 and 2: v1 and v1beta1, access and ID tokens, one refresh.

@@ -58,6 +58,7 @@ type Server struct {
 	// Connect Core §12.2 allows a server to.
 	NoRefreshIDToken atomic.Bool
 	hints            []string // login_hint of each authorization request
+	assertions       []string // client_assertion of each request
 }
 
 // Two more people, whose subject is their user name, for account tests.
@@ -86,6 +87,13 @@ func (u withAccounts) GetUserByUsername(name string) *storage.User {
 		return x
 	}
 	return u.UserStore.GetUserByUsername(name)
+}
+
+// Assertions returns the client assertion of every request so far.
+func (s *Server) Assertions() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.assertions...)
 }
 
 // LoginHints returns the login_hint of every authorization request so far.
@@ -130,6 +138,10 @@ var deadRefreshAnswers = map[string]string{
 // Start serves a provider on a new 127.0.0.1 port. accessTTL shortens access
 // tokens (0 keeps the example's 5 minutes).
 func Start(accessTTL time.Duration) (*Server, error) {
+	return start(accessTTL, false, nil)
+}
+
+func start(accessTTL time.Duration, wrapped bool, ci *CI) (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -140,10 +152,10 @@ func Start(accessTTL time.Duration) (*Server, error) {
 		NativeID: storage.NativeClient(NativeID, RedirectURI),
 		WebID:    storage.WebClient(WebID, WebSecret, RedirectURI),
 	})
-	st := &Storage{Storage: inner, users: users, accessTTL: accessTTL}
+	st := &Storage{Storage: inner, users: users, accessTTL: accessTTL, ci: ci}
 	s := &Server{Issuer: issuer, Storage: st, counts: map[string]int{}, secrets: map[string]bool{WebSecret: true, ServiceKey: true}, issued: map[string]bool{}}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	router := exampleop.SetupServer(issuer, st, quiet, false)
+	router := exampleop.SetupServer(issuer, st, quiet, wrapped)
 	s.srv = &http.Server{Handler: s.count(router), ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
 	return s, nil
@@ -177,6 +189,9 @@ func (s *Server) count(next http.Handler) http.Handler {
 		s.mu.Lock()
 		if r.URL.Path == "/auth" {
 			s.hints = append(s.hints, form.Get("login_hint"))
+		}
+		if a := form.Get("client_assertion"); a != "" {
+			s.assertions = append(s.assertions, a)
 		}
 		s.counts[r.URL.Path]++
 		if grant != "" {
@@ -259,7 +274,7 @@ func (s *Server) collect(form url.Values, rec *recorder) {
 			s.secrets[v] = true
 		}
 	}
-	for _, k := range []string{"code", "code_verifier", "refresh_token", "client_secret", "device_code", "token", "password"} {
+	for _, k := range []string{"code", "code_verifier", "refresh_token", "client_secret", "device_code", "token", "password", "client_assertion", "subject_token"} {
 		add(form.Get(k))
 	}
 	if loc, err := url.Parse(rec.Header().Get("Location")); err == nil {
@@ -356,11 +371,15 @@ type Storage struct {
 	*storage.Storage
 	users     storage.UserStore
 	accessTTL time.Duration
+	ci        *CI
 }
 
 // GetClientByClientID lets the native client use the device grant too (the
 // example registers no device client of its own).
 func (s *Storage) GetClientByClientID(ctx context.Context, id string) (zop.Client, error) {
+	if c, ok := s.ciClient(id); ok {
+		return c, nil
+	}
 	c, err := s.Storage.GetClientByClientID(ctx, id)
 	if err != nil || id != NativeID {
 		return c, err
