@@ -140,7 +140,7 @@ func newApp(started time.Time) *cli.App {
 				Name:        "logout",
 				Usage:       "revoke the saved token at the server and delete it",
 				UsageText:   "oauth2cred logout --service NAME",
-				Description: "Revokes the refresh token (RFC 7009) when the server has a revocation endpoint,\nthen deletes the token file and the keyring entry.\n\nExample:\n  oauth2cred logout --service github",
+				Description: "Revokes the refresh token (RFC 7009) when the server has a revocation endpoint,\nthen deletes the token file and the keyring entry. A file refused as unsafe is\nrevoked all the same. --account picks an account, --all-accounts takes every one.\n\nExamples:\n  oauth2cred logout --service github\n  oauth2cred logout --service work-gitlab --all-accounts",
 				Flags:       flags,
 				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
 					return helper.Logout(c.Context, set)
@@ -228,7 +228,7 @@ func allFlags() []cli.Flag {
 		str(&cli.StringFlag{Name: "service", Usage: "service `NAME` ([A-Za-z0-9._-]{1,64}; env OAUTH2CRED_SERVICE)"}),
 		str(&cli.StringFlag{Name: "account", Usage: "which `ACCOUNT` of the service (default: the default account; for git, the URL's user name)"}),
 		boolean(&cli.BoolFlag{Name: "all-accounts", Usage: "logout: every account of the service"}),
-		str(&cli.StringFlag{Name: "preset", Usage: "built-in provider: github, gitlab, google, microsoft"}),
+		str(&cli.StringFlag{Name: "preset", Usage: "built-in provider: github, gitlab, google, microsoft, gitea, forgejo, codeberg, bitbucket"}),
 		str(&cli.StringFlag{Name: "client-id", Usage: "OAuth client id (env OAUTH2CRED_CLIENT_ID)"}),
 		str(&cli.StringFlag{Name: "client-secret", Usage: "OAuth client secret; prefer --client-secret-file (env OAUTH2CRED_CLIENT_SECRET)"}),
 		str(&cli.StringFlag{Name: "client-secret-file", Usage: "read the client secret from `FILE`"}),
@@ -501,6 +501,13 @@ Examples:
   # CI: client credentials, never a prompt
   oauth2cred token --service ci --flow client-credentials --token-url https://login.example.com/token \
       --client-id ci-bot --client-secret-file /run/secrets/ci-bot --non-interactive
+
+  # CI without a secret: exchange the GitHub Actions job's own ID token
+  oauth2cred token --service ci --issuer https://login.example.com --client-id ci \
+      --flow token-exchange --subject-token-source github-actions --save
+
+  # a second account on the same host (git: https://bob@host/... picks it)
+  oauth2cred login --service work-gitlab --account bob
 
 Exit status: 0 success, 1 server or store failure, 2 usage or configuration
 error, 3 a person is needed but none can be asked.`

@@ -11,7 +11,7 @@ import (
 // needPerson is the error of a call that needs a sign-in where no one can
 // be asked.
 func (s *Session) needPerson() error {
-	msg := fmt.Sprintf("no saved token for %q and no terminal or browser to sign in; run '%s' in a terminal", s.svc.Name, s.loginCommand())
+	msg := fmt.Sprintf("no saved token for %s and no terminal or browser to sign in; run '%s' in a terminal", s.label(), s.loginCommand())
 	if s.clientCredentialsPossible() {
 		msg += ", or pass --flow client-credentials"
 	}

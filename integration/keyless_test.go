@@ -274,3 +274,70 @@ func TestKeylessErrors(t *testing.T) {
 		}
 	}
 }
+
+// Issue 15: the README's GitHub Actions and GitLab CI snippets, their shell
+// lines run as the CI job would, against the provider and the GitHub
+// stand-in (which also plays GitLab's ID-token issuer here).
+func TestReadmeCISnippets(t *testing.T) {
+	snippets := map[string][]string{}
+	for _, b := range readmeBlocks(t) {
+		text := strings.Join(b.lines, "\n")
+		switch {
+		case b.lang == "yaml" && strings.Contains(text, "id-token: write"):
+			snippets["github"] = yamlShellLines(b.lines, "run: |")
+		case b.lang == "yaml" && strings.Contains(text, "id_tokens:"):
+			snippets["gitlab"] = yamlShellLines(b.lines, "script:")
+		}
+	}
+	for _, name := range []string{"github", "gitlab"} {
+		lines := snippets[name]
+		if len(lines) < 2 {
+			t.Fatalf("README has no %s snippet with shell lines: %q", name, lines)
+		}
+		t.Run(name, func(t *testing.T) {
+			c := newCIWorld(t)
+			gitlabToken := c.github.sign(t, "https://login.example.com", time.Now().Add(5*time.Minute))
+			c.addSecret(gitlabToken)
+			env := append(append([]string{}, c.env...), "OAUTH2CRED_ID_TOKEN="+gitlabToken, "GIT_TERMINAL_PROMPT=0")
+			var last result
+			for _, line := range lines {
+				line = strings.ReplaceAll(line, "https://login.example.com", c.op.Issuer)
+				last = c.bash(t, env, line)
+				if last.code != 0 {
+					t.Fatalf("%s\nexit %d: %s", line, last.code, last.stderr)
+				}
+			}
+			if !strings.HasPrefix(last.stdout, "Authorization: Bearer ") {
+				t.Fatalf("the snippet's last line printed %q", last.stdout)
+			}
+			// The git helper the snippet configured answers for its host.
+			r := c.bash(t, env, `printf 'protocol=https\nhost=git.example.com\n\n' | git credential fill`)
+			if r.code != 0 || !strings.Contains(r.stdout, "password=") {
+				t.Fatalf("git credential fill: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+// yamlShellLines returns the shell lines of a CI snippet: the block under
+// GitHub's "run: |", or the "- " items under GitLab's "script:".
+func yamlShellLines(lines []string, key string) []string {
+	var out []string
+	indent := -1
+	for _, l := range lines {
+		trimmed := strings.TrimSpace(l)
+		if strings.HasPrefix(trimmed, key) || strings.HasPrefix(trimmed, "- "+key) {
+			indent = len(l) - len(strings.TrimLeft(l, " "))
+			continue
+		}
+		if indent < 0 || trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		if len(l)-len(strings.TrimLeft(l, " ")) <= indent {
+			indent = -1
+			continue
+		}
+		out = append(out, strings.TrimPrefix(trimmed, "- "))
+	}
+	return out
+}

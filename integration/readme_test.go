@@ -92,6 +92,18 @@ func TestReadmeCommands(t *testing.T) {
 					helperURLs = append(helperURLs, m[1])
 				}
 				ran++
+			case strings.HasPrefix(line, "git clone https://"):
+				// An account in the URL: real git asks our helper with that
+				// user name, and oauth2cred answers for that account.
+				m := regexp.MustCompile(`^git clone https://([^@/]+)@([^/]+)/`).FindStringSubmatch(line)
+				if m == nil {
+					t.Fatalf("git clone line without an account: %s", line)
+				}
+				r := w.bash(t, env, "printf 'protocol=https\\nhost="+m[2]+"\\nusername="+m[1]+"\\n\\n' | git credential fill")
+				if !strings.Contains(r.stderr, "(account "+m[1]+") and no terminal or browser") || !strings.Contains(r.stderr, "--account "+m[1]) {
+					t.Fatalf("%s: git credential fill did not reach account %s:\n%s", line, m[1], r.stderr)
+				}
+				ran++
 			case strings.HasPrefix(line, "kubectl config set-credentials"):
 				if r := w.bash(t, env, line); r.code != 0 {
 					t.Fatalf("%s\nexit %d: %s", line, r.code, r.stderr)
