@@ -162,6 +162,20 @@ func newApp(started time.Time) *cli.App {
 				UsageText: "oauth2cred setup kubectl --service NAME [service flags]",
 				Flags:     flags,
 				Subcommands: []*cli.Command{{
+					Name:      "git",
+					Usage:     "make oauth2cred git's credential helper for the service's hosts",
+					UsageText: "oauth2cred setup git --service NAME [--global|--local] [--dry-run] [service flags]",
+					Description: "Writes, for every host of the service, an empty credential.<url>.helper line (so a\n" +
+						"storage helper configured before cannot answer first) and the oauth2cred line, and\n" +
+						"the service to the config file when flags define it. 'oauth2cred unsetup git'\n" +
+						"removes exactly those lines.\n\nExamples:\n" +
+						"  oauth2cred setup git --service work-gitlab\n" +
+						"  oauth2cred setup git --service forge --preset gitea --host git.example.com --client-id 1a2b3c --dry-run",
+					Flags: append(flags[:len(flags):len(flags)], setupFlags()...),
+					Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+						return helper.SetupGit(set, gitSetup(c), os.Stdout)
+					}),
+				}, {
 					Name:        "kubectl",
 					Usage:       "print a kubeconfig users: entry that runs oauth2cred",
 					UsageText:   "oauth2cred setup kubectl --service NAME [service flags]",
@@ -176,6 +190,21 @@ func newApp(started time.Time) *cli.App {
 				}},
 			},
 			{
+				Name:      "unsetup",
+				Usage:     "undo setup",
+				UsageText: "oauth2cred unsetup git --service NAME [--global|--local] [--dry-run]",
+				Flags:     flags,
+				Subcommands: []*cli.Command{{
+					Name:      "git",
+					Usage:     "remove exactly the git lines 'setup git' wrote",
+					UsageText: "oauth2cred unsetup git --service NAME [--global|--local] [--dry-run]",
+					Flags:     append(flags[:len(flags):len(flags)], setupFlags()...),
+					Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+						return helper.UnsetupGit(set, gitSetup(c), os.Stdout)
+					}),
+				}},
+			},
+			{
 				Name:  "version",
 				Usage: "print the version and VCS revision",
 				Action: func(c *cli.Context) error {
@@ -185,6 +214,24 @@ func newApp(started time.Time) *cli.App {
 			},
 		},
 	}
+}
+
+// setupFlags are the flags of setup git and unsetup git only, so that the
+// cached path does not parse them.
+func setupFlags() []cli.Flag {
+	return []cli.Flag{
+		boolean(&cli.BoolFlag{Name: "global", Usage: "write to the user's git configuration (the default)"}),
+		boolean(&cli.BoolFlag{Name: "local", Usage: "write to this repository's git configuration"}),
+		boolean(&cli.BoolFlag{Name: "dry-run", Usage: "print what would be written, change nothing"}),
+	}
+}
+
+func gitSetup(c *cli.Context) helper.GitSetup {
+	gs := helper.GitSetup{Scope: "--global", DryRun: c.Bool("dry-run")}
+	if c.Bool("local") {
+		gs.Scope = "--local"
+	}
+	return gs
 }
 
 func gitOps(flags []cli.Flag, withSettings func(func(*cli.Context, *helper.Settings) error) cli.ActionFunc) []*cli.Command {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -18,6 +19,9 @@ type ClientOptions struct {
 	CAFile   string        // extra PEM roots for the OAuth server
 	Insecure bool          // skip TLS verification (the caller warns)
 	Log      io.Writer     // when set, one redacted line per request
+	// Proxy, when set, is the proxy for every request (git's http.proxy);
+	// otherwise HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply.
+	Proxy string
 }
 
 // NewClient returns a client that honours HTTPS_PROXY, HTTP_PROXY and
@@ -26,6 +30,17 @@ type ClientOptions struct {
 func NewClient(o ClientOptions) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = http.ProxyFromEnvironment
+	if o.Proxy != "" {
+		raw := o.Proxy
+		if !strings.Contains(raw, "://") {
+			raw = "http://" + raw // git takes host:port
+		}
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("git's http.proxy %q is not a proxy URL", Sanitize(o.Proxy))
+		}
+		tr.Proxy = http.ProxyURL(u)
+	}
 	if o.CAFile != "" || o.Insecure {
 		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 		if o.CAFile != "" {

@@ -151,6 +151,7 @@ func Git(ctx context.Context, set *Settings, op string, stdin io.Reader, stdout 
 	if !s.svc.servesGit(req.Get("protocol"), req.Get("host")) {
 		return nil // silence: git asks the next helper
 	}
+	s.viaGit = true
 	if set.env("GIT_TERMINAL_PROMPT") == "0" {
 		s.person = false
 	}

@@ -15,47 +15,47 @@ import (
 // environment or the flags. A zero field is "not set" and lets the layer
 // below show through.
 type Definition struct {
-	Preset           string            `toml:"preset"`
-	ClientID         string            `toml:"client_id"`
-	ClientSecret     string            `toml:"client_secret"`
-	ClientSecretFile string            `toml:"client_secret_file"`
-	AuthURL          string            `toml:"auth_url"`
-	TokenURL         string            `toml:"token_url"`
-	RefreshURL       string            `toml:"refresh_url"`
-	DeviceURL        string            `toml:"device_url"`
-	RevokeURL        string            `toml:"revoke_url"`
-	Issuer           string            `toml:"issuer"`
-	Scopes           []string          `toml:"scopes"`
-	Method           string            `toml:"method"`
-	AuthParams       map[string]string `toml:"auth_params"`
-	Flow             string            `toml:"flow"`
-	Hosts            []string          `toml:"hosts"`
-	Username         string            `toml:"username"`
-	TokenType        string            `toml:"token_type"`
-	RedirectPort     int               `toml:"redirect_port"`
-	RedirectURLs     []string          `toml:"redirect_url"`
-	ClientKeyFile    string            `toml:"client_key_file"`
-	ClientKeyID      string            `toml:"client_key_id"`
+	Preset           string            `toml:"preset,omitempty"`
+	ClientID         string            `toml:"client_id,omitempty"`
+	ClientSecret     string            `toml:"client_secret,omitempty"`
+	ClientSecretFile string            `toml:"client_secret_file,omitempty"`
+	AuthURL          string            `toml:"auth_url,omitempty"`
+	TokenURL         string            `toml:"token_url,omitempty"`
+	RefreshURL       string            `toml:"refresh_url,omitempty"`
+	DeviceURL        string            `toml:"device_url,omitempty"`
+	RevokeURL        string            `toml:"revoke_url,omitempty"`
+	Issuer           string            `toml:"issuer,omitempty"`
+	Scopes           []string          `toml:"scopes,omitempty"`
+	Method           string            `toml:"method,omitempty"`
+	AuthParams       map[string]string `toml:"auth_params,omitempty"`
+	Flow             string            `toml:"flow,omitempty"`
+	Hosts            []string          `toml:"hosts,omitempty"`
+	Username         string            `toml:"username,omitempty"`
+	TokenType        string            `toml:"token_type,omitempty"`
+	RedirectPort     int               `toml:"redirect_port,omitzero"`
+	RedirectURLs     []string          `toml:"redirect_url,omitempty"`
+	ClientKeyFile    string            `toml:"client_key_file,omitempty"`
+	ClientKeyID      string            `toml:"client_key_id,omitempty"`
 
-	ClientAssertionFile     string `toml:"client_assertion_file"`
-	ClientAssertionSource   string `toml:"client_assertion_source"`
-	ClientAssertionEnv      string `toml:"client_assertion_env"`
-	ClientAssertionAudience string `toml:"client_assertion_audience"`
+	ClientAssertionFile     string `toml:"client_assertion_file,omitempty"`
+	ClientAssertionSource   string `toml:"client_assertion_source,omitempty"`
+	ClientAssertionEnv      string `toml:"client_assertion_env,omitempty"`
+	ClientAssertionAudience string `toml:"client_assertion_audience,omitempty"`
 
-	SubjectTokenFile   string `toml:"subject_token_file"`
-	SubjectTokenSource string `toml:"subject_token_source"`
-	SubjectTokenEnv    string `toml:"subject_token_env"`
-	SubjectTokenType   string `toml:"subject_token_type"`
-	Audience           string `toml:"audience"`
-	Resource           string `toml:"resource"`
-	RequestedTokenType string `toml:"requested_token_type"`
+	SubjectTokenFile   string `toml:"subject_token_file,omitempty"`
+	SubjectTokenSource string `toml:"subject_token_source,omitempty"`
+	SubjectTokenEnv    string `toml:"subject_token_env,omitempty"`
+	SubjectTokenType   string `toml:"subject_token_type,omitempty"`
+	Audience           string `toml:"audience,omitempty"`
+	Resource           string `toml:"resource,omitempty"`
+	RequestedTokenType string `toml:"requested_token_type,omitempty"`
 
-	CAFile        string `toml:"ca_file"`
-	Insecure      bool   `toml:"insecure"`
-	Keyring       bool   `toml:"keyring"`
-	Storage       string `toml:"storage"`
-	GitBearer     bool   `toml:"git_bearer"`
-	AllowNoExpiry bool   `toml:"allow_no_expiry"`
+	CAFile        string `toml:"ca_file,omitempty"`
+	Insecure      bool   `toml:"insecure,omitempty"`
+	Keyring       bool   `toml:"keyring,omitempty"`
+	Storage       string `toml:"storage,omitempty"`
+	GitBearer     bool   `toml:"git_bearer,omitempty"`
+	AllowNoExpiry bool   `toml:"allow_no_expiry,omitempty"`
 
 	// Facts of a preset, not settings.
 	NoClientCredentials bool   `toml:"-"` // the provider has no such grant

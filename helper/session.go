@@ -38,6 +38,8 @@ type Session struct {
 	// account is the account of the service this call is for; "" is the
 	// default account.
 	account string
+	// viaGit: the call is git's helper, so git's network settings apply.
+	viaGit bool
 	// isLogin: the call is `login`, which signs in whatever came before.
 	isLogin bool
 	// lockWaitFrom is when this call began to wait for the service's lock.
@@ -122,12 +124,19 @@ func (s *Session) flowConfig(ctx context.Context) (*flow.Config, error) {
 	if s.set.Verbose {
 		log = s.set.Stderr
 	}
-	client, err := flow.NewClient(flow.ClientOptions{
-		Timeout:  s.requestTimeout(),
-		CAFile:   s.svc.CAFile,
-		Insecure: s.svc.Insecure,
-		Log:      log,
-	})
+	opts := flow.ClientOptions{Timeout: s.requestTimeout(), CAFile: s.svc.CAFile, Insecure: s.svc.Insecure, Log: log}
+	if s.viaGit {
+		n := s.gitNetwork(s.providerURL())
+		opts.Proxy = n.proxy
+		if opts.CAFile == "" {
+			opts.CAFile = n.caFile
+		}
+		if n.insecure && !opts.Insecure {
+			opts.Insecure = true
+			s.ui.warn("git's http.sslVerify=false applies to the OAuth server of %q too; anyone on the network can read its tokens", s.svc.Name)
+		}
+	}
+	client, err := flow.NewClient(opts)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}

@@ -1,0 +1,49 @@
+package helper
+
+import (
+	"os/exec"
+	"strings"
+)
+
+// As a git helper, the requests of a refresh or sign-in follow git's own
+// network settings for the provider's URL, as `git fetch` to that URL would:
+// http.proxy, http.sslCAInfo (or GIT_SSL_CAINFO), http.sslVerify (or
+// GIT_SSL_NO_VERIFY), each per URL with http.<url>.*. Flags and config
+// still win. Never on the cached path: only flowConfig asks.
+type gitNetwork struct {
+	proxy, caFile string
+	insecure      bool
+}
+
+func (s *Session) gitNetwork(providerURL string) gitNetwork {
+	var n gitNetwork
+	get := func(key string) string {
+		out, err := exec.Command("git", "config", "--get-urlmatch", key, providerURL).Output()
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(string(out))
+	}
+	n.proxy = get("http.proxy")
+	n.caFile = s.set.env("GIT_SSL_CAINFO")
+	if n.caFile == "" {
+		n.caFile = get("http.sslCAInfo")
+	}
+	switch strings.ToLower(get("http.sslVerify")) {
+	case "false", "no", "off", "0":
+		n.insecure = true
+	}
+	if s.set.env("GIT_SSL_NO_VERIFY") != "" {
+		n.insecure = true
+	}
+	return n
+}
+
+// providerURL is the URL whose git settings apply: the issuer, else the
+// token endpoint.
+func (s *Session) providerURL() string {
+	if s.svc.Issuer != "" {
+		return s.svc.Issuer
+	}
+	return s.svc.TokenURL
+}
