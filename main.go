@@ -190,6 +190,17 @@ func newApp(started time.Time) *cli.App {
 				}},
 			},
 			{
+				Name:      "doctor",
+				Usage:     "check the config, the service, token files, keyring, git helpers, clock and server",
+				UsageText: "oauth2cred doctor [--service NAME]",
+				Description: "One line per check: ✓ and what was found, or ✗ and the fix. Exits 0 only when all\n" +
+					"pass. Never prints a secret.\n\nExample:\n  oauth2cred doctor --service work-gitlab",
+				Flags: flags,
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+					return helper.Doctor(c.Context, set, os.Stdout)
+				}),
+			},
+			{
 				Name:      "unsetup",
 				Usage:     "undo setup",
 				UsageText: "oauth2cred unsetup git --service NAME [--global|--local] [--dry-run]",

@@ -59,10 +59,14 @@ func (s *Session) loginCommand() string {
 	add("--client-id", s.svc.ClientID)
 	add("--client-secret-file", f.ClientSecretFile)
 	add("--client-key-file", f.ClientKeyFile)
+	add("--client-key-id", f.ClientKeyID)
 	add("--scope", strings.Join(splitList(f.Scopes), " "))
 	add("--method", f.Method)
 	for _, h := range f.Hosts {
 		add("--host", h)
+	}
+	for _, u := range f.RedirectURLs {
+		add("--redirect-url", u)
 	}
 	return strings.Join(parts, " ")
 }

@@ -2,6 +2,8 @@ package integration
 
 import (
 	"encoding/pem"
+	"fmt"
+	"net/url"
 	"io"
 	"net"
 	"net/http"
@@ -132,5 +134,26 @@ func TestGitNetworkSettingsApply(t *testing.T) {
 	}
 	if hosts := seen(); len(hosts) == 0 || hosts[0] != strings.TrimPrefix(l.URL, "https://") {
 		t.Fatalf("the proxy tunnelled %q", hosts)
+	}
+}
+
+// Issue 16.3: a provider client registered with exactly one redirect URI,
+// http://localhost:PORT/callback (zitadel compares a web client's URIs
+// exactly), signs in with --redirect-url; another path does not.
+func TestExactRedirectURL(t *testing.T) {
+	w := newWorld(t, 0)
+	ln := listenLoopback(t)
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	exact := fmt.Sprintf("http://localhost:%d/callback", port)
+	w.op.RegisterExactRedirect(exact)
+	svc := []string{"--service", "exact", "--issuer", w.op.Issuer, "--client-id", op.ExactClientID, "--client-secret", op.ExactSecret, "--scope", "openid offline_access"}
+	r := w.run(append([]string{"token", "--login-timeout", "5s", "--redirect-url", strings.Replace(exact, "/callback", "/other", 1)}, svc...)...)
+	if r.code == 0 {
+		t.Fatal("a redirect URI that was not registered worked")
+	}
+	r = w.run(append([]string{"token", "--save", "--cooldown", "1ms", "--redirect-url", exact}, svc...)...)
+	if r.code != 0 || !w.op.Valid(t.Context(), strings.TrimSpace(r.stdout)) || !strings.Contains(r.stderr, url.QueryEscape(exact)) {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 }

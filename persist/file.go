@@ -252,3 +252,13 @@ func isSymlink(path string) bool {
 	st, err := os.Lstat(path)
 	return err == nil && st.Mode()&fs.ModeSymlink != 0
 }
+
+// Check reports what is wrong with the directory, if anything: nil when it
+// is fine or does not exist yet.
+func (d Dir) Check() error {
+	err := d.checkDir()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}

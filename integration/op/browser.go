@@ -34,7 +34,7 @@ func play(authURL, user, password string, stopAtLoopback bool) (status int, loop
 		},
 	}
 	isLoopback := func(u string) bool {
-		return strings.HasPrefix(u, "http://127.0.0.1:") && !strings.HasPrefix(u, issuerOf(authURL))
+		return (strings.HasPrefix(u, "http://127.0.0.1:") || strings.HasPrefix(u, "http://localhost:")) && !strings.HasPrefix(u, issuerOf(authURL))
 	}
 	next := authURL
 	for range 10 {

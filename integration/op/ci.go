@@ -41,6 +41,22 @@ func StartCI(accessTTL time.Duration, ci CI) (*Server, error) {
 	return start(accessTTL, true, &ci)
 }
 
+// ExactClientID is a confidential web client whose one redirect URI is
+// compared exactly (set with RegisterExactRedirect).
+const (
+	ExactClientID = "exact"
+	ExactSecret   = "exact-secret-1234"
+)
+
+// RegisterExactRedirect registers uri as the exact client's only redirect URI.
+func (s *Server) RegisterExactRedirect(uri string) { s.Storage.exactRedirect.Store(uri) }
+
+// devClient lets a web client use an http://localhost redirect, as
+// providers allow for development registrations.
+type devClient struct{ zop.Client }
+
+func (devClient) DevMode() bool { return true }
+
 // ciClient is a registered client with another authentication method and
 // the token-exchange grant.
 type ciClient struct {
@@ -56,6 +72,9 @@ func (c ciClient) GrantTypes() []oidc.GrantType {
 }
 
 func (s *Storage) ciClient(id string) (zop.Client, bool) {
+	if uri, _ := s.exactRedirect.Load().(string); id == ExactClientID && uri != "" {
+		return devClient{storage.WebClient(ExactClientID, ExactSecret, uri)}, true
+	}
 	if s.ci == nil {
 		return nil, false
 	}
@@ -104,4 +123,16 @@ func (s *Storage) VerifyExchangeSubjectToken(ctx context.Context, token string, 
 // VerifyExchangeActorToken: no actor tokens here.
 func (s *Storage) VerifyExchangeActorToken(context.Context, string, oidc.TokenType) (string, string, map[string]any, error) {
 	return "", "", nil, errors.New("actor tokens are not accepted")
+}
+
+// AuthorizeClientIDSecret checks the exact client's secret, which the
+// example storage's own client map does not hold.
+func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string) error {
+	if uri, _ := s.exactRedirect.Load().(string); id == ExactClientID && uri != "" {
+		if secret != ExactSecret {
+			return errors.New("invalid client secret")
+		}
+		return nil
+	}
+	return s.Storage.AuthorizeClientIDSecret(ctx, id, secret)
 }

@@ -153,7 +153,7 @@ func start(accessTTL time.Duration, wrapped bool, ci *CI) (*Server, error) {
 		WebID:    storage.WebClient(WebID, WebSecret, RedirectURI),
 	})
 	st := &Storage{Storage: inner, users: users, accessTTL: accessTTL, ci: ci}
-	s := &Server{Issuer: issuer, Storage: st, counts: map[string]int{}, secrets: map[string]bool{WebSecret: true, ServiceKey: true}, issued: map[string]bool{}}
+	s := &Server{Issuer: issuer, Storage: st, counts: map[string]int{}, secrets: map[string]bool{WebSecret: true, ServiceKey: true, ExactSecret: true}, issued: map[string]bool{}}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	router := exampleop.SetupServer(issuer, st, quiet, wrapped)
 	s.srv = &http.Server{Handler: s.count(router), ReadHeaderTimeout: 10 * time.Second}
@@ -370,8 +370,9 @@ func expectOK(what string) func(*http.Response, error) error {
 type Storage struct {
 	*storage.Storage
 	users     storage.UserStore
-	accessTTL time.Duration
-	ci        *CI
+	accessTTL     time.Duration
+	ci            *CI
+	exactRedirect atomic.Value // string
 }
 
 // GetClientByClientID lets the native client use the device grant too (the

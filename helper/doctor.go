@@ -1,0 +1,211 @@
+package helper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"strings"
+	"time"
+
+	"oauth2cred/flow"
+	"oauth2cred/persist"
+)
+
+// Doctor checks what makes oauth2cred fail for people, one line each:
+// ✓ and what was found, or ✗ and the fix. It never prints a secret. It
+// fails (exit 1) when any check fails.
+func Doctor(ctx context.Context, set *Settings, stdout io.Writer) error {
+	d := &doctor{out: stdout}
+	path, explicit := set.configPath()
+	if _, err := loadConfig(path, explicit); err != nil {
+		d.fail("config file", "%v", err)
+	} else {
+		d.ok("config file", "%s parses (or is absent)", path)
+	}
+	name := set.Service
+	if name == "" {
+		name = set.env("OAUTH2CRED_SERVICE")
+	}
+	if name == "" {
+		d.storeDir(persist.Dir{Path: set.tokenDir()})
+		return d.result()
+	}
+	s, err := Open(set)
+	if err != nil {
+		d.fail("service", "%v", err)
+		return d.result()
+	}
+	defer s.Close()
+	d.ok("service", "%q: client id %s, %s", s.svc.Name, s.svc.ClientID, s.providerURL())
+	d.storeDir(s.dir)
+	d.tokenFile(s)
+	d.keyring(s)
+	for _, url := range s.gitURLs() {
+		d.gitHelpers(s, url)
+	}
+	d.server(ctx, s)
+	d.redirect(s)
+	return d.result()
+}
+
+type doctor struct {
+	out    io.Writer
+	failed int
+}
+
+func (d *doctor) ok(check, format string, a ...any) {
+	fmt.Fprintf(d.out, "✓ %s: %s\n", check, fmt.Sprintf(format, a...))
+}
+
+func (d *doctor) fail(check, format string, a ...any) {
+	d.failed++
+	fmt.Fprintf(d.out, "✗ %s: %s\n", check, fmt.Sprintf(format, a...))
+}
+
+func (d *doctor) result() error {
+	if d.failed > 0 {
+		return &ExitError{Code: ExitFailure, Msg: fmt.Sprintf("doctor found %d problem(s); each ✗ line says how to fix it", d.failed)}
+	}
+	return nil
+}
+
+func (d *doctor) storeDir(dir persist.Dir) {
+	if err := dir.Check(); err != nil {
+		d.fail("token directory", "%v", err)
+		return
+	}
+	d.ok("token directory", "%s is yours and closed to others (or not made yet)", dir.Path)
+}
+
+func (d *doctor) tokenFile(s *Session) {
+	t, err := s.dir.Load(s.key())
+	switch {
+	case errors.Is(err, persist.ErrNotFound):
+		d.ok("token file", "none saved yet for %s; '%s' signs in", s.label(), s.loginCommand())
+	case err != nil:
+		d.fail("token file", "%v", err)
+	case s.mismatch(t) != "":
+		d.fail("token file", "%s was saved for other settings (another %s); run '%s'", s.location(), s.mismatch(t), s.loginCommand())
+	default:
+		d.ok("token file", "%s is 0600, yours, and belongs to this configuration", s.location())
+	}
+}
+
+func (d *doctor) keyring(s *Session) {
+	if s.keyring == nil {
+		d.ok("keyring", "not used (pass --keyring to mirror tokens there)")
+		return
+	}
+	_, err := s.keyring.Load("oauth2cred-doctor-probe")
+	if err != nil && !errors.Is(err, persist.ErrNotFound) {
+		d.fail("keyring", "%s", keyringProblem(err))
+		return
+	}
+	d.ok("keyring", "the OS keyring answers")
+}
+
+// gitHelpers checks that git asks oauth2cred first for url: helpers are
+// collected in config order, an empty value resets the list, as git does.
+func (d *doctor) gitHelpers(s *Session, url string) {
+	out, err := exec.Command("git", "config", "-z", "--get-regexp", `^credential\..*helper$`).Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			d.fail("git helpers", "cannot read git's configuration (%v); is git installed?", err)
+			return
+		}
+	}
+	var helpers []string
+	for _, entry := range strings.Split(string(out), "\x00") {
+		key, value, _ := strings.Cut(entry, "\n")
+		scope := strings.TrimSuffix(strings.TrimPrefix(key, "credential."), "helper")
+		scope = strings.TrimSuffix(scope, ".")
+		if key == "" || (scope != "" && !urlMatches(scope, url)) {
+			continue
+		}
+		if value == "" {
+			helpers = nil
+			continue
+		}
+		helpers = append(helpers, value)
+	}
+	fix := fmt.Sprintf("run 'oauth2cred setup git --service %s'", s.svc.Name)
+	switch {
+	case len(helpers) == 0:
+		d.fail("git helpers", "git asks no helper for %s; %s", url, fix)
+	case !isOurs(helpers[0], s.svc.Name):
+		d.fail("git helpers", "%q answers for %s before oauth2cred (a storage helper serves dead tokens); %s", helpers[0], url, fix)
+	default:
+		d.ok("git helpers", "git asks oauth2cred first for %s", url)
+	}
+}
+
+func isOurs(helper, service string) bool {
+	return strings.Contains(helper, "oauth2cred") && strings.Contains(helper, "--service "+service)
+}
+
+// urlMatches is git's credential URL match, in its common forms: the same
+// scheme and host, and a path prefix.
+func urlMatches(pattern, url string) bool {
+	pattern = strings.TrimSuffix(pattern, "/")
+	return url == pattern || strings.HasPrefix(url, pattern+"/")
+}
+
+// server checks that discovery (or the token endpoint) answers through the
+// proxy and CA in use, and that the clocks agree.
+func (d *doctor) server(ctx context.Context, s *Session) {
+	cfg, err := s.flowConfig(ctx)
+	if err != nil {
+		d.fail("server", "%v", err)
+		return
+	}
+	d.ok("server", "endpoints known: token %s", describeURL(cfg.Endpoints.TokenURL))
+	target := s.providerURL()
+	if s.svc.Issuer != "" {
+		target = strings.TrimSuffix(s.svc.Issuer, "/") + "/.well-known/openid-configuration"
+	}
+	rctx, cancel := context.WithTimeout(ctx, s.requestTimeout())
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, target, nil)
+	if err != nil {
+		d.fail("clock", "cannot ask %s: %v", describeURL(target), err)
+		return
+	}
+	resp, err := cfg.Client.Do(req)
+	if err != nil {
+		d.fail("clock", "cannot reach %s to compare clocks", describeURL(target))
+		return
+	}
+	resp.Body.Close()
+	date, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		d.ok("clock", "the server sends no Date to compare with")
+		return
+	}
+	skew := time.Since(date).Round(time.Second)
+	if skew > time.Minute || skew < -time.Minute {
+		d.fail("clock", "this machine's clock is %v off the server's; tokens will look expired or not yet valid; set the clock right (timedatectl set-ntp true)", skew)
+		return
+	}
+	d.ok("clock", "within %v of the server's", skew.Abs())
+}
+
+func (d *doctor) redirect(s *Session) {
+	switch {
+	case len(s.svc.RedirectURLs) > 0:
+		d.ok("redirect", "register exactly %s at the provider", strings.Join(s.svc.RedirectURLs, " and "))
+	case s.svc.RedirectPort != 0:
+		d.ok("redirect", "register http://127.0.0.1:%d/ at the provider", s.svc.RedirectPort)
+	default:
+		d.ok("redirect", "register http://127.0.0.1/ (any port, RFC 8252) for a native client; a provider that wants an exact URI gets --redirect-url http://localhost:PORT/PATH")
+	}
+}
+
+func describeURL(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	return flow.Sanitize(u)
+}

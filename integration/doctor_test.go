@@ -1,0 +1,75 @@
+package integration
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"oauth2cred/integration/op"
+)
+
+// Issue 16.2: doctor finds each seeded mistake with its fix, and a healthy
+// set-up is all ✓ (exit 0). Never a secret on its output.
+func TestDoctor(t *testing.T) {
+	w := newWorld(t, 0)
+	gitconfig := filepath.Join(w.home, ".gitconfig")
+	env := []string{"GIT_CONFIG_GLOBAL=" + gitconfig}
+	svc := []string{"--service", "doc", "--issuer", w.op.Issuer, "--client-id", op.NativeID, "--scope", "openid offline_access", "--host", "git.example.com"}
+	doctor := func(extra []string, args ...string) result {
+		r := w.runWith(cmdOpts{env: append(append([]string{}, env...), extra...)}, append([]string{"doctor"}, args...)...)
+		w.recordStderr(r.stdout) // the secret scan covers doctor's report too
+		return r
+	}
+	// Healthy: set up for git, signed in and saved.
+	if r := w.runWith(cmdOpts{env: env}, append([]string{"setup", "git"}, svc...)...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := w.runWith(cmdOpts{env: env}, append([]string{"login", "--save"}, svc...)...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := doctor(nil, "--service", "doc")
+	if r.code != 0 || strings.Contains(r.stdout, "✗") || strings.Count(r.stdout, "✓") < 8 {
+		t.Fatalf("healthy: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	skewed := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		base := "http://" + r.Host
+		rw.Header().Set("Date", time.Now().Add(-2*time.Hour).UTC().Format(http.TimeFormat))
+		fmt.Fprintf(rw, `{"issuer":%q,"authorization_endpoint":"%s/auth","token_endpoint":"%s/token"}`, base, base, base)
+	}))
+	t.Cleanup(skewed.Close)
+	file := filepath.Join(w.tokenDir, ".doc-token")
+	for _, tc := range []struct {
+		name    string
+		seed    func()
+		undo    func()
+		args    []string
+		env     []string
+		want    string
+		rootNow bool
+	}{
+		{"a storage helper first", func() { os.WriteFile(gitconfig, []byte("[credential]\n\thelper = store\n"), 0o644) }, func() {
+			os.Remove(gitconfig)
+			w.runWith(cmdOpts{env: env}, append([]string{"setup", "git"}, svc...)...)
+		}, nil, nil, `✗ git helpers: "store" answers for https://git.example.com before oauth2cred (a storage helper serves dead tokens); run 'oauth2cred setup git --service doc'`, false},
+		{"a token file others can read", func() { os.Chmod(file, 0o644) }, func() { os.Chmod(file, 0o600) }, nil, nil, "✗ token file: unsafe token file: " + file + " is readable by others (mode 0644); run 'chmod 600 " + file + "'", false},
+		{"another owner", func() { os.Chown(file, 65534, 65534) }, func() { os.Chown(file, 0, 0) }, nil, nil, "✗ token file: unsafe token file: " + file + " belongs to another user (uid 65534); if it is yours, run 'chown 0 " + file + "'", true},
+		{"an unreachable issuer", func() {}, func() {}, []string{"--issuer", "http://127.0.0.1:9"}, nil, "✗ server: request to discovery document http://127.0.0.1:9/.well-known/openid-configuration failed", false},
+		{"a skewed clock", func() {}, func() {}, []string{"--issuer", skewed.URL}, nil, "✗ clock: this machine's clock is 2h0m0s off the server's", false},
+		{"no keyring", func() {}, func() {}, []string{"--keyring"}, []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + w.home + "/no-bus"}, "✗ keyring: no OS keyring answered (no Secret Service on this session's D-Bus, or it is locked); start or unlock your desktop's keyring, or drop --keyring", false},
+	} {
+		if tc.rootNow && os.Geteuid() != 0 {
+			continue // chown needs root; CI runs as root
+		}
+		tc.seed()
+		r := doctor(tc.env, append(append([]string{}, svc...), tc.args...)...)
+		tc.undo()
+		if r.code != 1 || !strings.Contains(r.stdout, tc.want) || !strings.Contains(r.stderr, "doctor found") {
+			t.Errorf("%s: exit %d, want the line %q\n%s%s", tc.name, r.code, tc.want, r.stdout, r.stderr)
+		}
+	}
+}
