@@ -3,10 +3,10 @@ package integration
 import (
 	"encoding/pem"
 	"fmt"
-	"net/url"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"

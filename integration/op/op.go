@@ -369,7 +369,7 @@ func expectOK(what string) func(*http.Response, error) error {
 // Storage wraps the example storage.
 type Storage struct {
 	*storage.Storage
-	users     storage.UserStore
+	users         storage.UserStore
 	accessTTL     time.Duration
 	ci            *CI
 	exactRedirect atomic.Value // string
