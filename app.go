@@ -1,0 +1,285 @@
+package main
+
+// The commands of the app, with their help texts.
+
+import (
+	"fmt"
+	"os"
+	"runtime/debug"
+	"slices"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"oauth2cred/helper"
+)
+
+func newApp(started time.Time) *cli.App {
+	// One set of flag values serves every command: a process runs one
+	// command (with its parent), and building 33 flags per command was most
+	// of the CLI's start-up cost.
+	flags := allFlags()
+	withSettings := func(action func(*cli.Context, *helper.Settings) error) cli.ActionFunc {
+		return withSettingsAt(started, action)
+	}
+	return &cli.App{
+		Name:                      "oauth2cred",
+		Usage:                     "OAuth 2.0 tokens for git, kubectl and CI",
+		UsageText:                 "oauth2cred COMMAND --service NAME [flags]",
+		Description:               appDescription,
+		Version:                   version(),
+		HideVersion:               true,
+		EnableBashCompletion:      true,
+		DisableSliceFlagSeparator: true,
+		OnUsageError:              usageError,
+		ExitErrHandler:            func(*cli.Context, error) {},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return &helper.ExitError{Code: helper.ExitUsage, Msg: fmt.Sprintf("unknown command %q; see 'oauth2cred --help'", c.Args().First())}
+			}
+			return &helper.ExitError{Code: helper.ExitUsage, Msg: "no command given; see 'oauth2cred --help'"}
+		},
+		Commands: []*cli.Command{
+			{
+				Name:        "token",
+				Usage:       "print a valid access token on stdout",
+				UsageText:   "oauth2cred token --service NAME [--format token|header|json|env] [flags]",
+				Description: tokenDescription,
+				Flags:       append(flags[:len(flags):len(flags)], str(&cli.StringFlag{Name: "format", Value: "token", Usage: "output: token, header (Authorization: Bearer …), json or env"})),
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+					return helper.Token(c.Context, set, c.String("format"), os.Stdout)
+				}),
+			},
+			{
+				Name:        "git",
+				Usage:       "git credential helper (get, store, erase)",
+				UsageText:   "oauth2cred git --service NAME get|store|erase",
+				Description: gitDescription,
+				Flags:       flags,
+				Subcommands: gitOps(flags, withSettings),
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+					return helper.Git(c.Context, set, c.Args().First(), os.Stdin, os.Stdout)
+				}),
+			},
+			{
+				Name:        "kubectl",
+				Usage:       "kubectl / client-go exec credential plugin",
+				UsageText:   "oauth2cred kubectl --service NAME [--token-type id_token]",
+				Description: kubectlDescription,
+				Flags:       flags,
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+					return helper.Kubectl(c.Context, set, os.Getenv("KUBERNETES_EXEC_INFO"), os.Stdout)
+				}),
+			},
+			{
+				Name:        "login",
+				Usage:       "sign in now, even when a token is saved",
+				UsageText:   "oauth2cred login --service NAME [--save] [flags]",
+				Description: "Examples:\n  oauth2cred login --service work-gitlab\n  oauth2cred login --service github --flow device",
+				Flags:       flags,
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+					return helper.Login(c.Context, set)
+				}),
+			},
+			{
+				Name:        "logout",
+				Usage:       "revoke the saved token at the server and delete it",
+				UsageText:   "oauth2cred logout --service NAME",
+				Description: "Revokes the refresh token (RFC 7009) when the server has a revocation endpoint,\nthen deletes the token file and the keyring entry. A file refused as unsafe is\nrevoked all the same. --account picks an account, --all-accounts takes every one.\n\nExamples:\n  oauth2cred logout --service github\n  oauth2cred logout --service work-gitlab --all-accounts",
+				Flags:       flags,
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+					return helper.Logout(c.Context, set)
+				}),
+			},
+			{
+				Name:        "status",
+				Usage:       "list saved tokens: service, file, expiry, refresh token, scopes (never a token)",
+				UsageText:   "oauth2cred status [--token-dir DIR]",
+				Description: "Example:\n  oauth2cred status",
+				Flags:       flags,
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+					return helper.Status(set, os.Stdout)
+				}),
+			},
+			{
+				Name:      "setup",
+				Usage:     "print configuration for a client",
+				UsageText: "oauth2cred setup kubectl --service NAME [service flags]",
+				Flags:     flags,
+				Subcommands: []*cli.Command{{
+					Name:      "git",
+					Usage:     "make oauth2cred git's credential helper for the service's hosts",
+					UsageText: "oauth2cred setup git --service NAME [--global|--local] [--dry-run] [service flags]",
+					Description: "Writes, for every host of the service, an empty credential.<url>.helper line (so a\n" +
+						"storage helper configured before cannot answer first) and the oauth2cred line, and\n" +
+						"the service to the config file when flags define it. 'oauth2cred unsetup git'\n" +
+						"removes exactly those lines.\n\nExamples:\n" +
+						"  oauth2cred setup git --service work-gitlab\n" +
+						"  oauth2cred setup git --service forge --preset gitea --host git.example.com --client-id 1a2b3c --dry-run",
+					Flags: append(flags[:len(flags):len(flags)], setupFlags()...),
+					Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+						return helper.SetupGit(set, gitSetup(c), os.Stdout)
+					}),
+				}, {
+					Name:        "kubectl",
+					Usage:       "print a kubeconfig users: entry that runs oauth2cred",
+					UsageText:   "oauth2cred setup kubectl --service NAME [service flags]",
+					Description: "Example:\n  oauth2cred setup kubectl --service oidc --issuer https://login.example.com --client-id kube --token-type id_token",
+					Flags:       flags,
+					Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+						// Echo the service flags as given, so the plugin is
+						// called exactly as this command was.
+						i := slices.Index(os.Args, "kubectl")
+						return helper.KubeconfigUser(set, os.Stdout, os.Args[i+1:])
+					}),
+				}},
+			},
+			{
+				Name:      "doctor",
+				Usage:     "check the config, the service, token files, keyring, git helpers, clock and server",
+				UsageText: "oauth2cred doctor [--service NAME]",
+				Description: "One line per check: ✓ and what was found, or ✗ and the fix. Exits 0 only when all\n" +
+					"pass. Never prints a secret.\n\nExample:\n  oauth2cred doctor --service work-gitlab",
+				Flags: flags,
+				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+					return helper.Doctor(c.Context, set, os.Stdout)
+				}),
+			},
+			{
+				Name:      "unsetup",
+				Usage:     "undo setup",
+				UsageText: "oauth2cred unsetup git --service NAME [--global|--local] [--dry-run]",
+				Flags:     flags,
+				Subcommands: []*cli.Command{{
+					Name:      "git",
+					Usage:     "remove exactly the git lines 'setup git' wrote",
+					UsageText: "oauth2cred unsetup git --service NAME [--global|--local] [--dry-run]",
+					Flags:     append(flags[:len(flags):len(flags)], setupFlags()...),
+					Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+						return helper.UnsetupGit(set, gitSetup(c), os.Stdout)
+					}),
+				}},
+			},
+			{
+				Name:  "version",
+				Usage: "print the version and VCS revision",
+				Action: func(c *cli.Context) error {
+					fmt.Println("oauth2cred", version())
+					return nil
+				},
+			},
+		},
+	}
+}
+
+// setupFlags are the flags of setup git and unsetup git only, so that the
+// cached path does not parse them.
+func setupFlags() []cli.Flag {
+	return []cli.Flag{
+		boolean(&cli.BoolFlag{Name: "global", Usage: "write to the user's git configuration (the default)"}),
+		boolean(&cli.BoolFlag{Name: "local", Usage: "write to this repository's git configuration"}),
+		boolean(&cli.BoolFlag{Name: "dry-run", Usage: "print what would be written, change nothing"}),
+	}
+}
+
+func gitSetup(c *cli.Context) helper.GitSetup {
+	gs := helper.GitSetup{Scope: "--global", DryRun: c.Bool("dry-run")}
+	if c.Bool("local") {
+		gs.Scope = "--local"
+	}
+	return gs
+}
+
+func gitOps(flags []cli.Flag, withSettings func(func(*cli.Context, *helper.Settings) error) cli.ActionFunc) []*cli.Command {
+	var cmds []*cli.Command
+	for _, op := range []string{"get", "store", "erase"} {
+		cmds = append(cmds, &cli.Command{
+			Name:  op,
+			Usage: "git credential " + op,
+			Flags: flags,
+			Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+				return helper.Git(c.Context, set, op, os.Stdin, os.Stdout)
+			}),
+		})
+	}
+	return cmds
+}
+
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v += " " + s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				v += "-dirty"
+			}
+		}
+	}
+	return v
+}
+
+const appDescription = `Gets OAuth 2.0 tokens for a named service and hands them to git (credential
+helper), kubectl (exec plugin) and scripts (stdout). The first call signs in
+(browser with PKCE, or device code) and asks whether to save the tokens in
+.<service>-token; later calls return the saved token or refresh it silently.
+
+Examples:
+  # a token for a script, signing in on first use
+  oauth2cred token --service demo --issuer https://login.example.com --client-id cli
+
+  # git: answer for gitlab.example.com
+  git config --global credential.https://gitlab.example.com.helper \
+      "!oauth2cred git --service work-gitlab"
+
+  # CI: client credentials, never a prompt
+  oauth2cred token --service ci --flow client-credentials --token-url https://login.example.com/token \
+      --client-id ci-bot --client-secret-file /run/secrets/ci-bot --non-interactive
+
+  # CI without a secret: exchange the GitHub Actions job's own ID token
+  oauth2cred token --service ci --issuer https://login.example.com --client-id ci \
+      --flow token-exchange --subject-token-source github-actions --save
+
+  # a second account on the same host (git: https://bob@host/... picks it)
+  oauth2cred login --service work-gitlab --account bob
+
+Exit status: 0 success, 1 server or store failure, 2 usage or configuration
+error, 3 a person is needed but none can be asked.`
+
+const tokenDescription = `Prints a valid token on stdout and nothing else: the saved one, a refreshed
+one, or one from a new sign-in.
+
+Examples:
+  oauth2cred token --service demo
+  curl -H "$(oauth2cred token --service demo --format header)" https://api.example.com/
+  eval "$(oauth2cred token --service demo --format env)"
+  # the seed library's style: legacy GET token endpoint, separate refresh endpoint
+  oauth2cred token --service MyService --client-id ID --client-secret-file secret.txt \
+      --auth-url https://example.com/auth --token-url https://example.com/token \
+      --refresh-url https://example.com/refresh --method get --scope s1,s2 \
+      --param access_type=offline --token-dir .`
+
+const gitDescription = `Answers git's credential-helper protocol (gitcredentials(7)) for the hosts of
+the service: https only (http for this machine), silence for any other host
+so git asks the next helper.
+
+Examples:
+  git config --global credential.https://gitlab.com.helper "!oauth2cred git --service gitlab"
+  # with git-credential-oauth2cred (a link to oauth2cred) on PATH:
+  git config --global credential.helper "oauth2cred --service gitlab"
+  printf 'protocol=https\nhost=gitlab.com\n\n' | oauth2cred git get --service gitlab`
+
+const kubectlDescription = `Answers client-go's exec credential plugin call with an ExecCredential of the
+apiVersion kubectl asked for. With interactiveMode Never (or no terminal) it
+never prompts: it exits 3 with a one-line error kubectl shows.
+
+Examples:
+  oauth2cred setup kubectl --service oidc --issuer https://login.example.com --client-id kube
+  kubectl config set-credentials oidc --exec-api-version=client.authentication.k8s.io/v1 \
+      --exec-interactive-mode=IfAvailable --exec-command=oauth2cred \
+      --exec-arg=kubectl --exec-arg=--service=oidc --exec-arg=--token-type=id_token`
