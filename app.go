@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -22,13 +23,20 @@ func newApp(started time.Time) *cli.App {
 	withSettings := func(action func(*cli.Context, *helper.Settings) error) cli.ActionFunc {
 		return withSettingsAt(started, action)
 	}
+	// urfave/cli's hooks for help and --version: flags without a
+	// "(default: false)" on every switch, and the build information read
+	// only when asked for, not on every cached call.
+	setupCmdFlags := append(flags[:len(flags):len(flags)], setupFlags()...)
+	cli.FlagStringer = flagString
+	cli.VersionPrinter = func(*cli.Context) { fmt.Println("oauth2cred", version()) }
 	return &cli.App{
-		Name:                      "oauth2cred",
-		Usage:                     "OAuth 2.0 tokens for git, kubectl and CI",
-		UsageText:                 "oauth2cred COMMAND --service NAME [flags]",
-		Description:               appDescription,
-		Version:                   version(),
-		HideVersion:               true,
+		Name:        "oauth2cred",
+		Usage:       "OAuth 2.0 tokens for git, kubectl and CI",
+		UsageText:   "oauth2cred COMMAND --service NAME [flags]",
+		Description: appDescription,
+		Version:     "(build)",
+		// The help has no VERSION section: 'oauth2cred --version' says it.
+		CustomAppHelpTemplate:     strings.Replace(cli.AppHelpTemplate, "{{if .Version}}{{if not .HideVersion}}\n\nVERSION:\n   {{.Version}}{{end}}{{end}}", "", 1),
 		EnableBashCompletion:      true,
 		DisableSliceFlagSeparator: true,
 		OnUsageError:              usageError,
@@ -116,7 +124,7 @@ func newApp(started time.Time) *cli.App {
 						"removes exactly those lines.\n\nExamples:\n" +
 						"  oauth2cred setup git --service work-gitlab\n" +
 						"  oauth2cred setup git --service forge --preset gitea --host git.example.com --client-id 1a2b3c --dry-run",
-					Flags: append(flags[:len(flags):len(flags)], setupFlags()...),
+					Flags: setupCmdFlags,
 					Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
 						return helper.SetupGit(set, gitSetup(c), os.Stdout)
 					}),
@@ -154,11 +162,30 @@ func newApp(started time.Time) *cli.App {
 					Name:      "git",
 					Usage:     "remove exactly the git lines 'setup git' wrote",
 					UsageText: "oauth2cred unsetup git --service NAME [--global|--local] [--dry-run]",
-					Flags:     append(flags[:len(flags):len(flags)], setupFlags()...),
+					Flags:     setupCmdFlags,
 					Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
 						return helper.UnsetupGit(set, gitSetup(c), os.Stdout)
 					}),
 				}},
+			},
+			{
+				Name:        "completion",
+				Usage:       "print a shell completion script: bash, zsh or fish",
+				UsageText:   "oauth2cred completion bash|zsh|fish",
+				Description: "Examples:\n  source <(oauth2cred completion bash)       # in ~/.bashrc\n  oauth2cred completion zsh > \"${fpath[1]}/_oauth2cred\"\n  oauth2cred completion fish > ~/.config/fish/completions/oauth2cred.fish",
+				Action: func(c *cli.Context) error {
+					return completion(c.App, c.Args().First(), c.NArg(), os.Stdout)
+				},
+			},
+			{
+				Name:        "config",
+				Usage:       "the config file: where it is and its keys (also 'oauth2cred help config')",
+				UsageText:   "oauth2cred config",
+				Description: helper.ConfigHelp,
+				Action: func(c *cli.Context) error {
+					fmt.Println(helper.ConfigHelp)
+					return nil
+				},
 			},
 			{
 				Name:  "version",
@@ -190,13 +217,21 @@ func gitSetup(c *cli.Context) helper.GitSetup {
 	return gs
 }
 
+var gitOpDescriptions = map[string]string{
+	"get":   "git asks for a credential: answers username, password (the access token) and its expiry\nfor the service's hosts, signing in or refreshing as needed; silence for any other host.",
+	"store": "git offers a credential that worked: oauth2cred keeps nothing of git's (its tokens live\nin its own store).",
+	"erase": "git says a credential was rejected: when it is the saved access token (password= or\ncredential=), oauth2cred drops it and the next get refreshes.",
+}
+
 func gitOps(flags []cli.Flag, withSettings func(func(*cli.Context, *helper.Settings) error) cli.ActionFunc) []*cli.Command {
 	var cmds []*cli.Command
 	for _, op := range []string{"get", "store", "erase"} {
 		cmds = append(cmds, &cli.Command{
-			Name:  op,
-			Usage: "git credential " + op,
-			Flags: flags,
+			Name:        op,
+			Usage:       "git credential " + op,
+			UsageText:   "oauth2cred git get|store|erase --service NAME < request",
+			Description: gitOpDescriptions[op],
+			Flags:       flags,
 			Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
 				return helper.Git(c.Context, set, op, os.Stdin, os.Stdout)
 			}),
@@ -247,6 +282,12 @@ Examples:
 
   # a second account on the same host (git: https://bob@host/... picks it)
   oauth2cred login --service work-gitlab --account bob
+
+Flags every command takes (after the command; 'oauth2cred COMMAND --help' lists
+all): --service NAME, --account NAME, --config FILE, --token-dir DIR, --save,
+--no-save, --non-interactive, --no-browser, --keyring, --timeout 30s,
+--login-timeout 5m, --cooldown 10m, --verbose, and the service's definition
+(--issuer, --client-id, --scope, …; 'oauth2cred help config' for the file).
 
 Exit status: 0 success, 1 server or store failure, 2 usage or configuration
 error, 3 a person is needed but none can be asked.`

@@ -4,7 +4,10 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,6 +108,20 @@ type (
 func (f stringFlag) Apply(set *flag.FlagSet) error {
 	for _, name := range f.names {
 		set.String(name, f.Value, f.Usage)
+	}
+	return nil
+}
+
+func (f intFlag) Apply(set *flag.FlagSet) error {
+	for _, name := range f.names {
+		set.Int(name, f.Value, f.Usage)
+	}
+	return nil
+}
+
+func (f durationFlag) Apply(set *flag.FlagSet) error {
+	for _, name := range f.names {
+		set.Duration(name, f.Value, f.Usage)
 	}
 	return nil
 }
@@ -243,6 +260,11 @@ func settings(c *cli.Context) (*helper.Settings, error) {
 // withSettingsAt reads the flags before running the command's action.
 func withSettingsAt(started time.Time, action func(*cli.Context, *helper.Settings) error) cli.ActionFunc {
 	return func(c *cli.Context) error {
+		if c.Command.Name != "git" { // git takes its operation as an argument
+			if err := checkArgs(c); err != nil {
+				return err
+			}
+		}
 		set, err := settings(c)
 		if err != nil {
 			return err
@@ -273,6 +295,40 @@ func usageError(_ *cli.Context, err error, _ bool) error {
 			dashes = "-"
 		}
 		msg = "unknown flag " + dashes + name
+	}
+	// flag's own words: invalid value "5" for flag -timeout: parse error
+	if m := badValue.FindStringSubmatch(msg); m != nil {
+		msg = fmt.Sprintf("--%s %s, not %q", m[2], valueKinds[m[2]], m[1])
+		if valueKinds[m[2]] == "" {
+			msg = fmt.Sprintf("--%s cannot take %q", m[2], m[1])
+		}
+	}
+	return &helper.ExitError{Code: helper.ExitUsage, Msg: msg}
+}
+
+var badValue = regexp.MustCompile(`^invalid value "(.*)" for flag -+([a-z-]+): `)
+
+// valueKinds says what a flag with a typed value takes.
+var valueKinds = map[string]string{
+	"timeout":       "takes a duration such as 30s or 2m",
+	"login-timeout": "takes a duration such as 30s or 5m",
+	"cooldown":      "takes a duration such as 30s or 10m",
+	"redirect-port": "takes a port number",
+}
+
+// checkArgs refuses stray arguments: they are a mistake (a flag's name
+// forgotten), never silently ignored.
+func checkArgs(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return nil
+	}
+	arg := c.Args().First()
+	msg := fmt.Sprintf("unexpected argument %q", arg)
+	switch {
+	case slices.Contains(helper.TokenFormats, arg) && c.Command.Name == "token":
+		msg += fmt.Sprintf(" (did you mean --format %s?)", arg)
+	case helper.ValidName(arg) == nil && !c.IsSet("service"):
+		msg += fmt.Sprintf(" (did you mean --service %s?)", arg)
 	}
 	return &helper.ExitError{Code: helper.ExitUsage, Msg: msg}
 }

@@ -27,6 +27,7 @@ func main() {
 	// releases its lock and listener; the token file is only ever replaced
 	// by rename, so a kill cannot tear it.
 	app := newApp(started)
+	onlyCommand(app, args)
 	withUsageErrors(app.Commands)
 	err := app.RunContext(context.Background(), args)
 	if err != nil {
@@ -40,12 +41,45 @@ func main() {
 			code = ec.ExitCode()
 		}
 		msg := strings.TrimPrefix(err.Error(), "oauth2cred: ")
+		if fixed, ok := flagsBeforeCommand(app, args, msg); ok {
+			msg = fixed
+		}
 		if code == helper.ExitUsage && !strings.Contains(msg, "--help") {
 			msg += "; see '" + commandPath(app, args) + " --help'"
 		}
 		fmt.Fprintf(os.Stderr, "oauth2cred: %s\n", msg)
 		os.Exit(code)
 	}
+}
+
+// onlyCommand keeps just the command args name: urfave/cli's set-up walks
+// every command's ~50 flags on every run, and a process runs one command.
+// Anything else (help, completion, a mistake) keeps them all.
+func onlyCommand(app *cli.App, args []string) {
+	if len(args) < 2 {
+		return
+	}
+	for _, c := range app.Commands {
+		if c.Name == args[1] {
+			app.Commands = []*cli.Command{c}
+			return
+		}
+	}
+}
+
+// flagsBeforeCommand rewrites "unknown flag" at the top level, where no
+// flag is taken, into the command line with the flags after the command.
+func flagsBeforeCommand(app *cli.App, args []string, msg string) (string, bool) {
+	if !strings.HasPrefix(msg, "unknown flag --") || len(args) < 2 || !strings.HasPrefix(args[1], "-") {
+		return "", false
+	}
+	for i, a := range args[1:] {
+		if slices.ContainsFunc(app.Commands, func(c *cli.Command) bool { return c.Name == a }) {
+			fixed := append(append([]string{"oauth2cred"}, args[i+1:]...), args[1:i+1]...)
+			return fmt.Sprintf("flags go after the command: %s", strings.Join(fixed, " ")), true
+		}
+	}
+	return "", false
 }
 
 // commandPath names the command args ran, e.g. "oauth2cred git get", for

@@ -25,6 +25,7 @@ func BenchmarkCachedToken(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		app := newApp(time.Now())
+		onlyCommand(app, args)
 		withUsageErrors(app.Commands)
 		if err := app.RunContext(context.Background(), args); err != nil {
 			b.Fatal(err)

@@ -32,6 +32,21 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 		s.verbose("served the token of %q from %s", s.svc.Name, s.location())
 		return first, nil
 	}
+	if first == nil && (s.keyring == nil || s.keyringOnly()) {
+		// Nothing saved (and no keyring copy to restore): a sign-in comes.
+		// A planted store is reported first; whether anyone can take part
+		// is known without the network; then a server that cannot be found
+		// fails here, before any file is made.
+		if err := s.dir.Inspect(s.key()); err != nil {
+			return nil, failure(err)
+		}
+		if err := s.canSignIn(); err != nil {
+			return nil, err
+		}
+		if _, err := s.flowConfig(ctx); err != nil {
+			return nil, err
+		}
+	}
 	unlock, err := s.lock(ctx)
 	if err != nil {
 		return nil, err

@@ -25,15 +25,15 @@ type Definition struct {
 	DeviceURL        string            `toml:"device_url,omitempty"`
 	RevokeURL        string            `toml:"revoke_url,omitempty"`
 	Issuer           string            `toml:"issuer,omitempty"`
-	Scopes           []string          `toml:"scopes,omitempty"`
+	Scopes           stringList        `toml:"scopes,omitempty"`
 	Method           string            `toml:"method,omitempty"`
 	AuthParams       map[string]string `toml:"auth_params,omitempty"`
 	Flow             string            `toml:"flow,omitempty"`
-	Hosts            []string          `toml:"hosts,omitempty"`
+	Hosts            stringList        `toml:"hosts,omitempty"`
 	Username         string            `toml:"username,omitempty"`
 	TokenType        string            `toml:"token_type,omitempty"`
 	RedirectPort     int               `toml:"redirect_port,omitzero"`
-	RedirectURLs     []string          `toml:"redirect_url,omitempty"`
+	RedirectURLs     stringList        `toml:"redirect_url,omitempty"`
 	ClientKeyFile    string            `toml:"client_key_file,omitempty"`
 	ClientKeyID      string            `toml:"client_key_id,omitempty"`
 

@@ -171,12 +171,25 @@ func TestServesGit(t *testing.T) {
 	}
 }
 
+// Issue 17.8: scopes written as one string, like the flag; a broken table
+// of another service leaves this one usable.
+func TestConfigListsAndBrokenNeighbours(t *testing.T) {
+	set := settingsWith(t, "[services.work]\nclient_id = \"x\"\nscopes = \"a b,c\"\nhosts = \"h.example.com\"\n[services.broken]\nclientid = 1\n", nil, Definition{})
+	set.Service = "work"
+	_, d, _, err := set.definition()
+	if err != nil || strings.Join(d.Scopes, " ") != "a b c" || len(d.Hosts) != 1 {
+		t.Fatalf("%+v %v", d, err)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ config, want string }{
 		{"[services.work\n", "line 2: expected"},
 		{"[services.work]\nclient_id = 3\n", "config file"},
-		{"[services.work]\nclientid = \"x\"\n", `unknown key "services.work.clientid"`},
-		{"[other]\n", `unknown key "other"`},
+		{"[services.work]\nclientid = \"x\"\n", `service "work": unknown key "clientid" (did you mean client_id?); see 'oauth2cred help config' for the keys`},
+		{"[other]\n", `unknown table or key "other" (services go in [services.NAME])`},
+		// Another service's broken table does not break this one.
+		{"[services.work]\nclient_id = 3\n[services.x]\nclient_id = \"ok\"\n", `service "work": `},
 	} {
 		set := settingsWith(t, tc.config, nil, Definition{})
 		_, _, _, err := set.definition()

@@ -30,14 +30,10 @@ func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, er
 	if s.svc.unattended() {
 		return s.unattendedFlow(ctx, wasSaved)
 	}
-	if !s.person {
-		return nil, s.needPerson()
+	if err := s.canSignIn(); err != nil {
+		return nil, err
 	}
 	who := s.asker()
-	explicitDevice := s.svc.Flow == "device"
-	if !who.tty && who.open == nil && !explicitDevice {
-		return nil, s.needPerson()
-	}
 	if err := s.mayStartSignIn(who); err != nil {
 		return nil, err
 	}
@@ -74,6 +70,23 @@ func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, er
 	}
 	s.verbose("signed in to %q", s.svc.Name)
 	return t, nil
+}
+
+// canSignIn says, without the network, whether a sign-in can happen here:
+// a person may be asked (not CI, not --non-interactive) and can be
+// reached (a terminal or a browser), or the flow needs no one.
+func (s *Session) canSignIn() error {
+	if s.svc.unattended() {
+		return nil
+	}
+	if !s.person {
+		return s.needPerson()
+	}
+	who := s.asker()
+	if !who.tty && who.open == nil && s.svc.Flow != "device" {
+		return s.needPerson()
+	}
+	return nil
 }
 
 // runFlow picks the flow (auto: a browser where one can be opened, else at

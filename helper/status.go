@@ -33,12 +33,16 @@ func Status(set *Settings, stdout io.Writer) error {
 		shown++
 	}
 	path, explicit := set.configPath()
-	services, err := loadConfig(path, explicit)
+	cfg, err := loadConfig(path, explicit)
 	if err != nil {
 		fmt.Fprintf(set.Stderr, "oauth2cred: warning: %v; services kept only in the keyring are not listed\n", err)
+		cfg = &config{}
+	}
+	for _, err := range cfg.broken {
+		fmt.Fprintf(set.Stderr, "oauth2cred: warning: %v\n", err)
 	}
 	var inKeyring []string
-	for name, d := range services {
+	for name, d := range cfg.services {
 		if d.Storage == "keyring" && ValidName(name) == nil {
 			inKeyring = append(inKeyring, name)
 		}

@@ -28,13 +28,21 @@ func TestUsageErrors(t *testing.T) {
 		{"no client id", []string{"token", "--service", "x", "--issuer", w.op.Issuer}, "no client id"},
 		{"plain http", []string{"token", "--service", "x", "--client-id", "a", "--auth-url", "http://example.com/a", "--token-url", "https://example.com/t"}, "uses plain http"},
 		{"bad config", []string{"token", "--service", "x", "--config", badConfig}, "bad.toml, line 2"},
-		{"unknown config key", []string{"token", "--service", "x", "--config", unknownKey}, `unknown key "services.x.auth_uri"`},
+		{"unknown config key", []string{"token", "--service", "x", "--config", unknownKey}, `service "x": unknown key "auth_uri" (did you mean auth_url?); see 'oauth2cred help config' for the keys`},
 		{"missing config", []string{"token", "--service", "x", "--config", w.home + "/nope.toml"}, "cannot read config file"},
 		{"bad method", []string{"token", "--service", "x", "--client-id", "a", "--issuer", w.op.Issuer, "--method", "put"}, `--method "put"`},
 		{"bad format", []string{"token", "--service", "x", "--client-id", "a", "--issuer", w.op.Issuer, "--format", "xml"}, `--format "xml"`},
 		{"bad param", []string{"token", "--service", "x", "--client-id", "a", "--issuer", w.op.Issuer, "--param", "novalue"}, "not key=value"},
 		{"save and no-save", []string{"token", "--service", "x", "--save", "--no-save"}, "contradict"},
 		{"git op", []string{"git", "--service", "x", "fetch"}, `unknown git operation "fetch"`},
+		// Issue 17: the exact first line of each message a person meets.
+		{"stray format", []string{"token", "--service", "x", "json"}, `oauth2cred: unexpected argument "json" (did you mean --format json?); see 'oauth2cred token --help'`},
+		{"stray service", []string{"status", "t2"}, `oauth2cred: unexpected argument "t2" (did you mean --service t2?); see 'oauth2cred status --help'`},
+		{"stray service at login", []string{"login", "t2"}, `oauth2cred: unexpected argument "t2" (did you mean --service t2?); see 'oauth2cred login --help'`},
+		{"flags before the command", []string{"--service", "x", "token"}, `oauth2cred: flags go after the command: oauth2cred token --service x; see 'oauth2cred token --help'`},
+		{"duration", []string{"token", "--service", "x", "--timeout", "5"}, `oauth2cred: --timeout takes a duration such as 30s or 2m, not "5"; see 'oauth2cred token --help'`},
+		{"login duration", []string{"login", "--service", "x", "--login-timeout", "soon"}, `oauth2cred: --login-timeout takes a duration such as 30s or 5m, not "soon"; see 'oauth2cred login --help'`},
+		{"completion shell", []string{"completion", "tcsh"}, `oauth2cred: completion for "tcsh" is not available; choose bash, zsh or fish`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := w.run(tc.args...)
@@ -126,5 +134,50 @@ func TestLooseFileRefused(t *testing.T) {
 	r := w.run(append([]string{"token"}, w.service("loose")...)...)
 	if r.code != 1 || !strings.Contains(r.stderr, "chmod 600 "+w.tokenDir+"/.loose-token") || r.stdout != "" {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// Issue 17: --version and -v (urfave/cli's own), completion scripts that
+// work in bash, the config help topic, help without meaningless defaults,
+// and no lock file for a call that fails before any store is touched.
+func TestNewcomerCommands(t *testing.T) {
+	w := newWorld(t, 0)
+	for _, args := range [][]string{{"--version"}, {"-v"}, {"version"}} {
+		if r := w.run(args...); r.code != 0 || !strings.HasPrefix(r.stdout, "oauth2cred ") || r.stderr != "" {
+			t.Fatalf("%v: exit %d %q %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		if r := w.run("completion", shell); r.code != 0 || !strings.Contains(r.stdout, "oauth2cred") {
+			t.Fatalf("completion %s: exit %d\n%s", shell, r.code, r.stderr)
+		}
+	}
+	// bash really completes with it.
+	r := w.bash(t, nil, `source <(oauth2cred completion bash); COMP_WORDS=(oauth2cred tok); COMP_CWORD=1; _oauth2cred_complete; echo "${COMPREPLY[@]}"; COMP_WORDS=(oauth2cred token --form); COMP_CWORD=2; _oauth2cred_complete; echo "${COMPREPLY[@]}"`)
+	if r.code != 0 || r.stdout != "token\n--format\n" {
+		t.Fatalf("bash completion: %q\n%s", r.stdout, r.stderr)
+	}
+	r = w.run("help", "config")
+	if r.code != 0 || !strings.Contains(r.stdout, "client_id") || !strings.Contains(r.stdout, "redirect_url") {
+		t.Fatalf("help config: exit %d\n%s", r.code, r.stdout)
+	}
+	for _, args := range [][]string{{"token", "--help"}, {"git", "get", "--help"}, {"--help"}} {
+		r := w.run(args...)
+		if r.code != 0 || strings.Contains(r.stdout, "(default: false)") || strings.Contains(r.stdout, "(default: 0s)") || strings.Contains(r.stdout, "VERSION") {
+			t.Fatalf("%v help:\n%s", args, r.stdout)
+		}
+	}
+	if r := w.run("git", "get", "--help"); !strings.Contains(r.stdout, "git asks for a credential") {
+		t.Fatalf("git get --help has no description:\n%s", r.stdout)
+	}
+	if r := w.run("--help"); !strings.Contains(r.stdout, "Flags every command takes") {
+		t.Fatalf("top-level help does not list the common flags:\n%s", r.stdout)
+	}
+	// A bad issuer fails before any store is touched: no lock file.
+	r = w.run("token", "--service", "nolock", "--client-id", "c", "--issuer", "http://127.0.0.1:9", "--non-interactive", "--flow", "client-credentials", "--client-secret", "s3cret-for-nolock")
+	w.addSecret("s3cret-for-nolock")
+	entries, _ := os.ReadDir(w.tokenDir)
+	if r.code != 1 || len(entries) != 0 {
+		t.Fatalf("exit %d, token dir holds %d entries\n%s", r.code, len(entries), r.stderr)
 	}
 }

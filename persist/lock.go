@@ -178,3 +178,17 @@ func (d Dir) Abandoned(service string) (time.Time, error) {
 func (d Dir) ClearAbandoned(service string) {
 	os.Remove(d.File(service) + ".abandoned")
 }
+
+// Inspect reports what is unsafe about the store of service without
+// creating anything: the directory, and the lock files if they exist.
+func (d Dir) Inspect(service string) error {
+	if err := d.Check(); err != nil {
+		return err
+	}
+	for _, suffix := range []string{".lock", ".signin", ".abandoned"} {
+		if err := checkLockFile(d.File(service) + suffix); err != nil {
+			return err
+		}
+	}
+	return nil
+}
