@@ -136,3 +136,23 @@ func TestOtherUserRunningOnOurDirectory(t *testing.T) {
 		t.Fatal("the other user created a lock file in our directory")
 	}
 }
+
+// Issue 17.13: .ci/run as a user who cannot install, with no git >= 2.46:
+// one line saying what to run, before any work.
+func TestCIRunAsNonRootSaysWhatToRun(t *testing.T) {
+	u := newOtherUser(t)
+	dir := t.TempDir()
+	u.canReach(dir)
+	os.Mkdir(filepath.Join(dir, ".ci"), 0o755)
+	script, err := os.ReadFile("../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, ".ci", "run"), script, 0o755)
+	out, err := exec.Command("setpriv", "--reuid="+u.name, "--regid="+u.name, "--clear-groups", "--",
+		"env", "OAUTH2CRED_NEW_GIT=/nonexistent/git", "PATH="+os.Getenv("PATH"), "HOME="+dir, "bash", filepath.Join(dir, ".ci", "run")).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 ||
+		!strings.Contains(string(out), "ci: no git >= 2.46 at /nonexistent/git; run 'sudo bash .ci/run' once (it builds git 2.47 into /opt/git-2.47), or set OAUTH2CRED_NEW_GIT=/path/to/git") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}

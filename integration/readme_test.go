@@ -78,8 +78,22 @@ func TestReadmeCommands(t *testing.T) {
 			line = strings.ReplaceAll(strings.TrimSpace(line), "/run/secrets/ci-bot", secretFile)
 			switch {
 			case line == "":
+			case line == "go run ./integration/demo --serve":
+				// Exercised by TestDemoServe, which follows what it prints.
 			case strings.HasPrefix(line, "go run ./integration/demo"):
 				runDemo(t)
+				ran++
+			case strings.Contains(line, "go install"):
+				gobin := t.TempDir()
+				cmd := exec.Command("bash", "-c", line)
+				cmd.Dir = ".."
+				cmd.Env = append(os.Environ(), "GOBIN="+gobin)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("%s: %v\n%s", line, err, out)
+				}
+				if out, err := exec.Command(filepath.Join(gobin, "oauth2cred"), "--version").Output(); err != nil || !strings.HasPrefix(string(out), "oauth2cred ") {
+					t.Fatalf("the installed binary: %v %q", err, out)
+				}
 				ran++
 			case strings.HasPrefix(line, "bash .ci/run"), strings.Contains(line, "go build"), strings.HasPrefix(line, "ln -sf"):
 				// CI itself, and installing into the user's home: not run here.
@@ -172,5 +186,67 @@ func runDemo(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "Done in") || !strings.Contains(string(out), "refresh requests: 1") {
 		t.Fatalf("go run ./integration/demo: %v\n%s", err, out)
+	}
+}
+
+// Issue 17.2: the demo's --serve mode stays up, and what it prints works
+// as printed: a login with its config, a git clone with its helper line,
+// kubectl with its kubeconfig; SIGINT stops it and removes its files.
+func TestDemoServe(t *testing.T) {
+	w := newWorld(t, 0)
+	demo := filepath.Join(t.TempDir(), "demo")
+	if out, err := exec.Command("go", "build", "-o", demo, "oauth2cred/integration/demo").CombinedOutput(); err != nil {
+		t.Fatalf("go build demo: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, demo, "--serve")
+	cmd.Dir = ".."
+	out := newStream()
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	out.waitFor(t, regexp.MustCompile(`Ctrl-C stops everything`), 2*time.Minute)
+	screen := out.String()
+	export := regexp.MustCompile(`(?m)^  export PATH=(\S+):\$PATH OAUTH2CRED_TOKEN_DIR=(\S+)$`).FindStringSubmatch(screen)
+	if export == nil || !strings.Contains(screen, "password verysecure") {
+		t.Fatalf("no setup printed:\n%s", screen)
+	}
+	env := []string{"PATH=" + export[1] + ":" + os.Getenv("PATH"), "OAUTH2CRED_TOKEN_DIR=" + export[2], "BROWSER=" + filepath.Join(export[1], "browser")}
+	ran := 0
+	for _, line := range strings.Split(screen, "\n") {
+		line = strings.TrimSpace(line)
+		var r result
+		switch {
+		case strings.HasPrefix(line, "oauth2cred login"):
+			r = w.bash(t, env, line+" --save")
+		case strings.HasPrefix(line, "oauth2cred token"), strings.HasPrefix(line, "oauth2cred status"):
+			r = w.bash(t, env, line)
+		case strings.HasPrefix(line, "git -c"):
+			r = w.bash(t, env, "cd "+w.home+" && "+line)
+		case strings.HasPrefix(line, "kubectl "):
+			r = w.bash(t, env, kubectlBinary(t)+strings.TrimPrefix(line, "kubectl")+" --cache-dir "+filepath.Join(w.home, "kcache"))
+		default:
+			continue
+		}
+		if r.code != 0 {
+			t.Fatalf("%s\nexit %d\n%s%s", line, r.code, r.stdout, r.stderr)
+		}
+		ran++
+	}
+	if ran != 5 {
+		t.Fatalf("ran %d of the 5 printed commands:\n%s", ran, screen)
+	}
+	if _, err := os.Stat(filepath.Join(w.home, "project", ".git")); err != nil {
+		t.Fatal("the printed git clone did not clone")
+	}
+	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("after SIGINT: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(export[2]); err == nil || !strings.Contains(out.String(), "stopped; removed") {
+		t.Fatalf("the demo's files are left:\n%s", out)
 	}
 }
