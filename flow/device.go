@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,21 +58,12 @@ func (c *Config) deviceAuth(ctx context.Context) (*oauth2.DeviceAuthResponse, er
 	for k, val := range c.AuthParams {
 		v.Set(k, val)
 	}
-	req, err := c.newRequest(ctx, MethodPost, c.Endpoints.DeviceURL, v, true)
+	resp, body, err := c.send(ctx, endpoint, MethodPost, c.Endpoints.DeviceURL, v, true)
 	if err != nil {
-		return nil, err
-	}
-	resp, err := c.client().Do(req)
-	if err != nil {
-		return nil, wrap(endpoint, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return nil, wrap(endpoint, err)
+		return nil, c.scrub(err, secretValues(v)...)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, errorAnswer(endpoint, resp, body)
+		return nil, c.scrub(errorAnswer(endpoint, resp, body), secretValues(v)...)
 	}
 	var da oauth2.DeviceAuthResponse
 	if err := json.Unmarshal(body, &da); err != nil {

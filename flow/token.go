@@ -87,17 +87,11 @@ func (c *Config) revoke(ctx context.Context, token, hint string) (err error) {
 	u := c.Endpoints.RevokeURL
 	endpoint := describe("revocation endpoint", u)
 	v := url.Values{"token": {token}, "token_type_hint": {hint}}
-	req, err := c.newRequest(ctx, MethodPost, u, v, false)
+	defer func() { err = c.scrub(err, secretValues(v)...) }()
+	resp, body, err := c.send(ctx, endpoint, MethodPost, u, v, false)
 	if err != nil {
 		return err
 	}
-	defer func() { err = c.scrub(err, secretValues(v)...) }()
-	resp, err := c.client().Do(req)
-	if err != nil {
-		return wrap(endpoint, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if resp.StatusCode != http.StatusOK {
 		return errorAnswer(endpoint, resp, body)
 	}
@@ -133,20 +127,30 @@ func secretValues(v url.Values) []string {
 	return out
 }
 
-func (c *Config) tokenRequest1(ctx context.Context, kind, endpointURL string, v url.Values) (*Token, error) {
-	endpoint := describe(kind, endpointURL)
-	req, err := c.newRequest(ctx, c.Method, endpointURL, v, false)
+// send makes one authenticated request to an endpoint and reads at most
+// maxBody of the answer. Errors name the endpoint, never its query.
+func (c *Config) send(ctx context.Context, endpoint, method, endpointURL string, v url.Values, bodyAuth bool) (*http.Response, []byte, error) {
+	req, err := c.newRequest(ctx, method, endpointURL, v, bodyAuth)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	resp, err := c.client().Do(req)
 	if err != nil {
-		return nil, wrap(endpoint, err)
+		return nil, nil, wrap(endpoint, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return nil, wrap(endpoint, err)
+		return nil, nil, wrap(endpoint, err)
+	}
+	return resp, body, nil
+}
+
+func (c *Config) tokenRequest1(ctx context.Context, kind, endpointURL string, v url.Values) (*Token, error) {
+	endpoint := describe(kind, endpointURL)
+	resp, body, err := c.send(ctx, endpoint, c.Method, endpointURL, v, false)
+	if err != nil {
+		return nil, err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		err := errorAnswer(endpoint, resp, body)

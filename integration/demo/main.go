@@ -24,7 +24,6 @@ import (
 
 	"github.com/creack/pty"
 
-	"oauth2cred/integration/gitserver"
 	"oauth2cred/integration/op"
 )
 
@@ -137,16 +136,11 @@ func run() error {
 	}
 
 	step(5, "git clone over local smart HTTP, oauth2cred as the credential helper")
-	repos := filepath.Join(work, "repos")
-	os.MkdirAll(repos, 0o755)
-	gs, err := gitserver.Start(repos, func(token string) bool { return provider.Valid(context.Background(), token) })
+	gs, err := startGitServer(work, provider)
 	if err != nil {
 		return err
 	}
 	defer gs.Close()
-	if err := gs.NewRepo("project"); err != nil {
-		return err
-	}
 	// Once a token is saved, the service name is enough: the client and
 	// issuer come from the token file. --host says which git host it serves.
 	helper := fmt.Sprintf("!oauth2cred git --service demo --host %s", gs.Host())

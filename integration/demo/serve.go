@@ -38,16 +38,11 @@ func serve() error {
 		return err
 	}
 	defer provider.Close()
-	repos := filepath.Join(work, "repos")
-	os.MkdirAll(repos, 0o755)
-	gs, err := gitserver.Start(repos, func(token string) bool { return provider.Valid(context.Background(), token) })
+	gs, err := startGitServer(work, provider)
 	if err != nil {
 		return err
 	}
 	defer gs.Close()
-	if err := gs.NewRepo("project"); err != nil {
-		return err
-	}
 	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || !provider.Valid(r.Context(), tok) {
@@ -132,4 +127,22 @@ func sinceGoRun() (time.Duration, bool) {
 		return 0, false
 	}
 	return processAge(os.Getppid())
+}
+
+// startGitServer serves a repository "project" that accepts the provider's
+// access tokens, as a forge does.
+func startGitServer(work string, provider *op.Server) (*gitserver.Server, error) {
+	repos := filepath.Join(work, "repos")
+	if err := os.MkdirAll(repos, 0o755); err != nil {
+		return nil, err
+	}
+	gs, err := gitserver.Start(repos, func(token string) bool { return provider.Valid(context.Background(), token) })
+	if err != nil {
+		return nil, err
+	}
+	if err := gs.NewRepo("project"); err != nil {
+		gs.Close()
+		return nil, err
+	}
+	return gs, nil
 }
