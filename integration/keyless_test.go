@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -340,4 +341,99 @@ func yamlShellLines(lines []string, key string) []string {
 		out = append(out, strings.TrimPrefix(trimmed, "- "))
 	}
 	return out
+}
+
+// Issue 15.1: private_key_jwt for every grant we send. With zitadel's OP:
+// a browser sign-in (authorization code) and a refresh, each authenticated
+// by a fresh assertion, no secret anywhere.
+func TestPrivateKeyJWTSignInAndRefresh(t *testing.T) {
+	c := newCIWorld(t)
+	svc := []string{"--service", "pkb", "--issuer", c.op.Issuer, "--client-id", op.KeyClientID, "--client-key-file", c.keyFile,
+		"--client-key-id", op.KeyClientKeyID, "--scope", "openid offline_access", "--flow", "browser"}
+	env := []string{"BROWSER=" + bin.browser}
+	if r := c.runWith(cmdOpts{env: env}, append([]string{"login", "--save"}, svc...)...); r.code != 0 {
+		t.Fatalf("sign-in: %s", r.stderr)
+	}
+	c.age("pkb")
+	r := c.runWith(cmdOpts{env: env}, append([]string{"token"}, svc...)...)
+	if r.code != 0 || !c.op.Valid(t.Context(), strings.TrimSpace(r.stdout)) || c.op.Count("/oauth/token refresh_token") != 1 {
+		t.Fatalf("refresh: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := len(c.op.Assertions()); n != 2 {
+		t.Fatalf("%d assertions for a code exchange and a refresh, want 2", n)
+	}
+}
+
+// keycloakClientCredentials stands in for Keycloak's token endpoint with a
+// client set to "Signed JWT" authentication, for the client-credentials
+// grant (zitadel's example OP does not check assertions on that grant):
+// as Keycloak documents it, the assertion must be signed by the registered
+// key, iss = sub = the client id, aud the token endpoint or the realm URL,
+// not expired, and its jti used once only.
+func keycloakClientCredentials(t *testing.T, clientID string, key *rsa.PublicKey) *httptest.Server {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		refuse := func(why string) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client", "error_description": why})
+		}
+		if r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+			refuse("Client authentication with signed JWT failed: no assertion")
+			return
+		}
+		tok, err := jwt.ParseSigned(r.Form.Get("client_assertion"), []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+		var cl jwt.Claims
+		if err != nil || tok.Claims(key, &cl) != nil {
+			refuse("Client authentication with signed JWT failed: Signature on JWT token by client: " + clientID + " failed validation")
+			return
+		}
+		realm := srv.URL + "/realms/ci"
+		if cl.Issuer != clientID || cl.Subject != clientID || (!cl.Audience.Contains(realm+"/protocol/openid-connect/token") && !cl.Audience.Contains(realm)) ||
+			cl.Expiry == nil || time.Now().After(cl.Expiry.Time()) || cl.ID == "" {
+			refuse("Client authentication with signed JWT failed: Token is not active or invalid audience")
+			return
+		}
+		mu.Lock()
+		reused := seen[cl.ID]
+		seen[cl.ID] = true
+		mu.Unlock()
+		if reused {
+			refuse("Client authentication with signed JWT failed: Token reuse detected")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"access_token": "kc-access-" + cl.ID, "token_type": "Bearer", "expires_in": 300})
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestPrivateKeyJWTClientCredentials(t *testing.T) {
+	c := newCIWorld(t)
+	kc := keycloakClientCredentials(t, "ci-bot", &c.clientKey.PublicKey)
+	args := []string{"token", "--service", "kc", "--flow", "client-credentials", "--client-id", "ci-bot", "--client-key-file", c.keyFile,
+		"--token-url", kc.URL + "/realms/ci/protocol/openid-connect/token", "--no-save"}
+	var tokens []string
+	for range 2 {
+		r := c.runWith(cmdOpts{env: c.env}, args...)
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "kc-access-") {
+			t.Fatalf("exit %d %q\n%s", r.code, r.stdout, r.stderr)
+		}
+		tokens = append(tokens, r.stdout)
+	}
+	if tokens[0] == tokens[1] {
+		t.Fatal("the two calls reused one assertion")
+	}
+	wrong, _ := rsa.GenerateKey(rand.Reader, 2048)
+	der, _ := x509.MarshalPKCS8PrivateKey(wrong)
+	wrongFile := filepath.Join(c.home, "wrong.pem")
+	os.WriteFile(wrongFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+	args[slices.Index(args, "--client-key-file")+1] = wrongFile
+	if r := c.runWith(cmdOpts{env: c.env}, args...); r.code != 1 || !strings.Contains(r.stderr, "invalid_client") {
+		t.Fatalf("a key the server does not know: exit %d\n%s", r.code, r.stderr)
+	}
 }

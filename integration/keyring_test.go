@@ -162,4 +162,10 @@ func TestNoKeyringWarnsOnce(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("took %v", d)
 	}
+	// Issue 17.11: --keyring-only without a keyring says how to go back to the file.
+	r = w.run(append([]string{"token", "--non-interactive", "--keyring-only"}, w.service("nokey")...)...)
+	if r.code != 1 || !strings.Contains(r.stderr, `lives only in the OS keyring (storage = "keyring"), and no OS keyring answered (no Secret Service on this session's D-Bus, or it is locked)`) ||
+		!strings.Contains(r.stderr, `remove storage = "keyring" (or --keyring-only) to keep it in a file`) || strings.Count(r.stderr, "\n") != 1 {
+		t.Fatalf("keyring-only without a keyring: exit %d\n%s", r.code, r.stderr)
+	}
 }

@@ -68,7 +68,7 @@ type ciClient struct {
 func (c ciClient) GetID() string               { return c.id }
 func (c ciClient) AuthMethod() oidc.AuthMethod { return c.method }
 func (c ciClient) GrantTypes() []oidc.GrantType {
-	return []oidc.GrantType{oidc.GrantTypeTokenExchange, oidc.GrantTypeRefreshToken}
+	return []oidc.GrantType{oidc.GrantTypeTokenExchange, oidc.GrantTypeRefreshToken, oidc.GrantTypeCode}
 }
 
 func (s *Storage) ciClient(id string) (zop.Client, bool) {
