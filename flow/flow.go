@@ -6,17 +6,12 @@ package flow
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 )
@@ -268,145 +263,9 @@ func wrap(endpoint string, err error) error {
 	return fmt.Errorf("request to %s failed: %s; check the URL and the network (or HTTPS_PROXY)", endpoint, clean(msg))
 }
 
-// scrub removes secrets of the request from an error: a hostile or buggy
-// server may echo them back in its error_description, in any encoding. It
-// runs on the whole text, before anything is shortened for display, so a
-// secret cut in half at the end cannot slip through.
-func scrub(err error, secrets ...string) error {
-	if err == nil {
-		return nil
-	}
-	var forms []string
-	for _, sec := range secrets {
-		forms = append(forms, encodings(sec)...)
-	}
-	if len(forms) == 0 {
-		return err
-	}
-	replace := func(s string) string {
-		for _, f := range forms {
-			s = strings.ReplaceAll(s, f, "[redacted]")
-		}
-		return s
-	}
-	var se *ServerError
-	if errors.As(err, &se) {
-		c := *se
-		c.Code, c.Description = replace(c.Code), replace(c.Description)
-		return &c
-	}
-	var re *RejectedError
-	if errors.As(err, &re) {
-		return &RejectedError{Err: errors.New(replace(re.Err.Error())), RefreshToken: re.RefreshToken}
-	}
-	if msg := replace(err.Error()); msg != err.Error() {
-		return errors.New(msg)
-	}
-	return err
-}
-
-// encodings lists the forms a secret can take on the way back: as sent,
-// URL-encoded (query and path), JSON-escaped, and base64 (Basic auth
-// carries it so, with or without the client id before it).
-func encodings(sec string) []string {
-	if len(sec) < 4 {
-		return nil
-	}
-	j, _ := json.Marshal(sec)
-	forms := []string{sec, url.QueryEscape(sec), url.PathEscape(sec), strings.Trim(string(j), `"`)}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		b := enc.EncodeToString([]byte(sec))
-		// A base64 run aligned anywhere else differs at its ends; its
-		// middle is stable, and long enough to be unmistakable.
-		if len(b) > 8 {
-			forms = append(forms, b[:len(b)-4])
-		}
-		for _, prefix := range []string{":", "x:"} {
-			b := enc.EncodeToString([]byte(prefix + url.QueryEscape(sec)))
-			if len(b) > 12 {
-				forms = append(forms, b[4:len(b)-4])
-			}
-		}
-	}
-	// Longest first, so a form that contains another goes whole.
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	return slices.Compact(forms)
-}
-
 func looksHTML(body []byte) bool {
 	s := strings.ToLower(strings.TrimSpace(string(body[:min(len(body), 512)])))
 	return strings.HasPrefix(s, "<!doctype html") || strings.HasPrefix(s, "<html") || strings.HasPrefix(s, "<")
-}
-
-// clean makes server-supplied text safe for one terminal line: terminal
-// escape sequences go whole, other control characters become spaces. It
-// does not shorten (see short), so secrets can still be scrubbed from it.
-func clean(s string) string { return Sanitize(s) }
-
-// short cuts cleaned text for display.
-func short(s string) string {
-	if len(s) > 200 {
-		cut := 200
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}
-
-// Sanitize strips terminal escape sequences (CSI, OSC and the rest of
-// ECMA-48's) and control characters from server-supplied text, so that an
-// error_description or a scope cannot repaint or retitle a terminal.
-func Sanitize(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == 0x1b || r == 0x9b || r == 0x9d:
-			i += escapeLen(s[i:])
-			continue
-		case r == utf8.RuneError && n == 1:
-			b.WriteByte('?')
-		case unicode.IsControl(r) || r == 0x2028 || r == 0x2029 || unicode.Is(unicode.Bidi_Control, r):
-			b.WriteByte(' ')
-		default:
-			b.WriteRune(r)
-		}
-		i += n
-	}
-	return strings.TrimSpace(b.String())
-}
-
-// escapeLen is the length of the escape sequence at the start of s.
-func escapeLen(s string) int {
-	r, n := utf8.DecodeRuneInString(s)
-	kind := r
-	if r == 0x1b && len(s) > 1 {
-		kind = rune(s[1])
-		n++
-		switch kind {
-		case '[':
-			kind = 0x9b
-		case ']', 'P', '_', '^', 'X':
-			kind = 0x9d
-		default:
-			return n // a two-byte escape
-		}
-	}
-	for i := n; i < len(s); i++ {
-		c := s[i]
-		if kind == 0x9b && c >= 0x40 && c <= 0x7e {
-			return i + 1 // CSI ends at its final byte
-		}
-		if kind == 0x9d && (c == 0x07 || (c == 0x1b && i+1 < len(s) && s[i+1] == '\\')) {
-			if c == 0x1b {
-				return i + 2
-			}
-			return i + 1 // OSC and strings end at BEL or ST
-		}
-	}
-	return len(s)
 }
 
 func describe(kind, rawURL string) string {

@@ -108,8 +108,7 @@ func resolve(name string, d Definition) (*Service, error) {
 	if err := ValidName(name); err != nil {
 		return nil, err
 	}
-	preset := d.Preset
-	if preset != "" {
+	if preset := d.Preset; preset != "" {
 		p, ok := presets[preset]
 		if !ok {
 			return nil, usageErr("unknown preset %q; choose one of %s", preset, strings.Join(PresetNames(), ", "))
@@ -121,86 +120,10 @@ func resolve(name string, d Definition) (*Service, error) {
 	if err := forgeIssuer(s); err != nil {
 		return nil, err
 	}
-	if s.Method == "" {
-		s.Method = "post"
-	}
-	if s.Flow == "" {
-		s.Flow = "auto"
-	}
-	if s.TokenType == "" {
-		s.TokenType = "access_token"
-	}
-	if s.Username == "" {
-		s.Username = "oauth2"
-	}
-	if s.Storage == "" {
-		s.Storage = "file"
-	}
-	if s.Storage == "keyring" {
-		s.Keyring = true
-	}
-	checks := []struct {
-		flag, value string
-		allowed     []string
-	}{
-		{"--method", s.Method, []string{"post", "get"}},
-		{"--flow", s.Flow, []string{"auto", "browser", "device", "client-credentials", "token-exchange"}},
-		{"--token-type", s.TokenType, []string{"access_token", "id_token"}},
-		{"storage", s.Storage, []string{"file", "keyring"}},
-	}
-	for _, c := range checks {
-		if !contains(c.allowed, c.value) {
-			return nil, usageErr("%s %q is not one of %s", c.flag, c.value, strings.Join(c.allowed, ", "))
-		}
-	}
-	if s.ClientID == "" {
-		return nil, usageErr("no client id for service %q; pass --client-id, set OAUTH2CRED_CLIENT_ID, or add client_id to the config file", name)
-	}
-	urls := []struct{ flag, value string }{
-		{"--auth-url", s.AuthURL}, {"--token-url", s.TokenURL}, {"--refresh-url", s.RefreshURL},
-		{"--device-url", s.DeviceURL}, {"--revoke-url", s.RevokeURL}, {"--issuer", s.Issuer},
-	}
-	for _, u := range urls {
-		if u.value == "" {
-			continue
-		}
-		if err := checkURL(u.flag, u.value); err != nil {
+	s.defaults()
+	for _, check := range []func() error{s.checkChoices, s.checkEndpoints, s.checkRedirect, s.checkCI} {
+		if err := check(); err != nil {
 			return nil, err
-		}
-	}
-	if s.Issuer == "" {
-		switch {
-		case s.TokenURL == "" && !s.unattended() && s.AuthURL == "" && s.DeviceURL == "":
-			return nil, usageErr("service %q has no endpoints; pass --issuer, or --auth-url and --token-url", name)
-		case s.TokenURL == "":
-			return nil, usageErr("service %q has no token endpoint; pass --token-url or --issuer", name)
-		case s.Flow == "browser" && s.AuthURL == "":
-			return nil, usageErr("the browser flow needs --auth-url (or --issuer)")
-		case s.Flow == "device" && s.DeviceURL == "":
-			return nil, usageErr("the device flow needs --device-url (or --issuer)")
-		case s.Flow == "auto" && s.AuthURL == "" && s.DeviceURL == "":
-			return nil, usageErr("service %q needs --auth-url or --device-url (or --issuer) to log in", name)
-		}
-	}
-	if s.RedirectPort < 0 || s.RedirectPort > 65535 {
-		return nil, usageErr("--redirect-port %d is not a port", s.RedirectPort)
-	}
-	for _, u := range s.RedirectURLs {
-		if _, err := flow.ParseRedirectURL(u); err != nil {
-			return nil, usageErr("%v", err)
-		}
-	}
-	for _, src := range []struct{ flag, value string }{{"--client-assertion-source", s.ClientAssertionSource}, {"--subject-token-source", s.SubjectTokenSource}} {
-		if src.value != "" && !contains([]string{"github-actions", "gitlab", "env"}, src.value) {
-			return nil, usageErr("%s %q is not one of github-actions, gitlab, env", src.flag, src.value)
-		}
-	}
-	if s.Flow == "token-exchange" && s.SubjectTokenFile == "" && s.SubjectTokenSource == "" {
-		return nil, usageErr("--flow token-exchange needs the token to exchange: --subject-token-file FILE or --subject-token-source github-actions|gitlab|env")
-	}
-	for k := range s.AuthParams {
-		if k == "" {
-			return nil, usageErr("--param needs key=value")
 		}
 	}
 	if len(s.Hosts) == 0 {
@@ -217,6 +140,105 @@ func resolve(name string, d Definition) (*Service, error) {
 		}
 	}
 	return s, nil
+}
+
+// defaults fills what the layers left unset.
+func (s *Service) defaults() {
+	for _, f := range []struct {
+		field *string
+		value string
+	}{
+		{&s.Method, "post"}, {&s.Flow, "auto"}, {&s.TokenType, "access_token"}, {&s.Username, "oauth2"}, {&s.Storage, "file"},
+	} {
+		if *f.field == "" {
+			*f.field = f.value
+		}
+	}
+	if s.Storage == "keyring" {
+		s.Keyring = true
+	}
+}
+
+// checkChoices checks the settings that take one of a few words, and the
+// client id every flow needs.
+func (s *Service) checkChoices() error {
+	checks := []struct {
+		flag, value string
+		allowed     []string
+	}{
+		{"--method", s.Method, []string{"post", "get"}},
+		{"--flow", s.Flow, []string{"auto", "browser", "device", "client-credentials", "token-exchange"}},
+		{"--token-type", s.TokenType, []string{"access_token", "id_token"}},
+		{"storage", s.Storage, []string{"file", "keyring"}},
+		{"--client-assertion-source", orElse(s.ClientAssertionSource, "env"), []string{"github-actions", "gitlab", "env"}},
+		{"--subject-token-source", orElse(s.SubjectTokenSource, "env"), []string{"github-actions", "gitlab", "env"}},
+	}
+	for _, c := range checks {
+		if !contains(c.allowed, c.value) {
+			return usageErr("%s %q is not one of %s", c.flag, c.value, strings.Join(c.allowed, ", "))
+		}
+	}
+	for k := range s.AuthParams {
+		if k == "" {
+			return usageErr("--param needs key=value")
+		}
+	}
+	if s.ClientID == "" {
+		return usageErr("no client id for service %q; pass --client-id, set OAUTH2CRED_CLIENT_ID, or add client_id to the config file", s.Name)
+	}
+	return nil
+}
+
+// checkEndpoints checks the URLs given and that the flow has the endpoints
+// it needs (discovery fills them from an issuer).
+func (s *Service) checkEndpoints() error {
+	urls := []struct{ flag, value string }{
+		{"--auth-url", s.AuthURL}, {"--token-url", s.TokenURL}, {"--refresh-url", s.RefreshURL},
+		{"--device-url", s.DeviceURL}, {"--revoke-url", s.RevokeURL}, {"--issuer", s.Issuer},
+	}
+	for _, u := range urls {
+		if u.value == "" {
+			continue
+		}
+		if err := checkURL(u.flag, u.value); err != nil {
+			return err
+		}
+	}
+	if s.Issuer != "" {
+		return nil
+	}
+	switch {
+	case s.TokenURL == "" && !s.unattended() && s.AuthURL == "" && s.DeviceURL == "":
+		return usageErr("service %q has no endpoints; pass --issuer, or --auth-url and --token-url", s.Name)
+	case s.TokenURL == "":
+		return usageErr("service %q has no token endpoint; pass --token-url or --issuer", s.Name)
+	case s.Flow == "browser" && s.AuthURL == "":
+		return usageErr("the browser flow needs --auth-url (or --issuer)")
+	case s.Flow == "device" && s.DeviceURL == "":
+		return usageErr("the device flow needs --device-url (or --issuer)")
+	case s.Flow == "auto" && s.AuthURL == "" && s.DeviceURL == "":
+		return usageErr("service %q needs --auth-url or --device-url (or --issuer) to log in", s.Name)
+	}
+	return nil
+}
+
+func (s *Service) checkRedirect() error {
+	if s.RedirectPort < 0 || s.RedirectPort > 65535 {
+		return usageErr("--redirect-port %d is not a port", s.RedirectPort)
+	}
+	for _, u := range s.RedirectURLs {
+		if _, err := flow.ParseRedirectURL(u); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	return nil
+}
+
+func (s *Service) checkCI() error {
+	if s.Flow == "token-exchange" && s.SubjectTokenFile == "" && s.SubjectTokenSource == "" {
+		return usageErr("--flow token-exchange needs the token to exchange: --subject-token-file FILE or --subject-token-source github-actions|gitlab|env")
+	}
+	return nil
 }
 
 // validName is [A-Za-z0-9._-]{1,64} and not "." or "..", by hand: the
