@@ -66,7 +66,14 @@ func (c *Config) AuthCode(ctx context.Context, b Browser) (*Token, error) {
 	}
 	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	defer srv.Close()
+	// Let the page of the answer reach the browser before the listener goes.
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if srv.Shutdown(sctx) != nil {
+			srv.Close()
+		}
+	}()
 
 	fmt.Fprintf(b.Out, "Sign in with your browser at:\n\n  %s\n\n", authURL)
 	if b.Open != nil {
@@ -217,6 +224,9 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, page, "Sign-in failed", html.EscapeString(res.err.Error())+"<br>Return to the terminal for details.")
 	} else {
 		fmt.Fprintf(w, page, "Signed in", "You can close this tab and return to the terminal.")
+	}
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush() // the page is out before the flow moves on and closes the listener
 	}
 	cb.results <- res
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -44,30 +43,13 @@ func tokenServer(t *testing.T) *httptest.Server {
 }
 
 // startFlow runs AuthCode in the background and returns the authorization
-// URL it printed and the flow's result channel.
+// URL it printed and the flow's error.
 func startFlow(t *testing.T, cfg *Config) (*url.URL, <-chan error) {
 	t.Helper()
-	out := &syncBuffer{}
+	u, results := startFlowTok(t, cfg)
 	done := make(chan error, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	go func() {
-		_, err := cfg.AuthCode(ctx, Browser{Out: out})
-		done <- err
-	}()
-	re := regexp.MustCompile(`(https?://\S+/authorize\S*)`)
-	for range 200 {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			u, err := url.Parse(m[1])
-			if err != nil {
-				t.Fatal(err)
-			}
-			return u, done
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no authorization URL printed:\n%s", out.String())
-	return nil, nil
+	go func() { done <- (<-results).err }()
+	return u, done
 }
 
 func get(t *testing.T, u string) (int, string) {

@@ -27,26 +27,10 @@ type GitSetup struct {
 // answer first) and the oauth2cred line; and the service to the config file
 // when flags define it. Running it twice changes nothing.
 func SetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
-	s, err := Open(set)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if s.source == "flags" {
-		if err := s.writeConfig(gs.DryRun, stdout); err != nil {
-			return err
-		}
-	}
-	helper := s.helperCommand()
-	for _, url := range s.gitURLs() {
-		key := "credential." + url + ".helper"
-		have, err := gitConfigAll(gs.Scope, key)
-		if err != nil {
-			return err
-		}
+	return eachHelperKey(set, gs, func(s *Session, url, key, helper string, have []string) error {
 		if slices.Contains(have, helper) {
 			fmt.Fprintf(set.Stderr, "oauth2cred: git already asks oauth2cred for %s\n", url)
-			continue
+			return nil
 		}
 		for _, value := range []string{"", helper} {
 			if gs.DryRun {
@@ -60,28 +44,22 @@ func SetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
 		if !gs.DryRun {
 			fmt.Fprintf(set.Stderr, "oauth2cred: git now asks oauth2cred --service %s for %s (%s)\n", s.svc.Name, url, strings.TrimPrefix(gs.Scope, "--"))
 		}
-	}
-	return nil
+		return nil
+	}, func(s *Session) error {
+		if s.source == "flags" {
+			return s.writeConfig(gs.DryRun, stdout)
+		}
+		return nil
+	})
 }
 
 // UnsetupGit removes exactly the lines SetupGit wrote: the oauth2cred line
 // and the empty line written before it. git drops a section left empty, so
 // a configuration that had none is as it was, byte for byte.
 func UnsetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
-	s, err := Open(set)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	helper := s.helperCommand()
-	for _, url := range s.gitURLs() {
-		key := "credential." + url + ".helper"
-		have, err := gitConfigAll(gs.Scope, key)
-		if err != nil {
-			return err
-		}
+	return eachHelperKey(set, gs, func(s *Session, url, key, helper string, have []string) error {
 		if !slices.Contains(have, helper) {
-			continue
+			return nil
 		}
 		for _, value := range []string{helper, ""} {
 			if gs.DryRun {
@@ -94,6 +72,33 @@ func UnsetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
 		}
 		if !gs.DryRun {
 			fmt.Fprintf(set.Stderr, "oauth2cred: git no longer asks oauth2cred for %s\n", url)
+		}
+		return nil
+	}, nil)
+}
+
+// eachHelperKey opens the service, runs first (when given), then do for
+// every git URL of the service with its helper key and current values.
+func eachHelperKey(set *Settings, gs GitSetup, do func(s *Session, url, key, helper string, have []string) error, first func(*Session) error) error {
+	s, err := Open(set)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if first != nil {
+		if err := first(s); err != nil {
+			return err
+		}
+	}
+	helper := s.helperCommand()
+	for _, url := range s.gitURLs() {
+		key := "credential." + url + ".helper"
+		have, err := gitConfigAll(gs.Scope, key)
+		if err != nil {
+			return err
+		}
+		if err := do(s, url, key, helper, have); err != nil {
+			return err
 		}
 	}
 	return nil
