@@ -13,6 +13,12 @@ import (
 // Acquiring a token: the saved one when it is good, else a refresh, else a
 // new sign-in when someone can be asked.
 
+// parallelWindow: calls that start this close to a save count as parallel
+// with it. The kernel gives a process's start in 10 ms ticks, and calls
+// forked together by git or a CI runner start a few ms apart on a busy
+// machine.
+const parallelWindow = 50 * time.Millisecond
+
 // errNoNewIDToken: a refresh answer without an ID token, while the saved one
 // has expired, leaves nothing to hand to kubectl.
 var errNoNewIDToken = errors.New("the server sent no new ID token with the refreshed access token, and the saved one has expired")
@@ -59,7 +65,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 	// Another call may have refreshed or signed in since this one started:
 	// its token is used whatever its lifetime, so N parallel calls make one
 	// refresh. A call that starts later refreshes a short-lived token again.
-	if s.usable(t) || ((changed(first, t) || (t != nil && t.SavedAt.After(s.set.started()))) && s.alive(t)) {
+	if s.usable(t) || ((changed(first, t) || (t != nil && t.SavedAt.After(s.set.started().Add(-parallelWindow)))) && s.alive(t)) {
 		s.verbose("served the token of %q from %s (saved while this call waited)", s.svc.Name, s.location())
 		return t, nil
 	}
