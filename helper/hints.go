@@ -24,7 +24,7 @@ func (s *Session) clientCredentialsPossible() bool {
 	if !s.svc.authenticates() || s.svc.NoClientCredentials {
 		return false
 	}
-	return s.endpoints == nil || s.endpoints.Supports("client_credentials")
+	return s.cfg == nil || s.cfg.Endpoints.Supports("client_credentials")
 }
 
 // loginCommand is the `oauth2cred login` that signs in to this service as

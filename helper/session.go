@@ -44,8 +44,10 @@ type Session struct {
 	isLogin bool
 	// lockWaitFrom is when this call began to wait for the service's lock.
 	lockWaitFrom time.Time
-	endpoints    *flow.Endpoints
-	keyWarned    bool
+	// cfg is the OAuth client, built once per call: it reads the secret,
+	// CA and key files, asks git for its settings and may discover.
+	cfg       *flow.Config
+	keyWarned bool
 }
 
 // Open resolves the service of set. It reads the config file, and the token
@@ -114,8 +116,23 @@ func (s *Session) personTimeout() time.Duration {
 	return defaultPersonTimeout
 }
 
-// flowConfig builds the OAuth client, discovering endpoints when needed.
+// flowConfig returns the OAuth client, built on first use. The login hint
+// follows the call's account, which logout --all-accounts changes.
 func (s *Session) flowConfig(ctx context.Context) (*flow.Config, error) {
+	if s.cfg == nil {
+		cfg, err := s.buildConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.cfg = cfg
+	}
+	cfg := *s.cfg
+	cfg.AuthParams = s.authParams()
+	return &cfg, nil
+}
+
+// buildConfig builds the OAuth client, discovering endpoints when needed.
+func (s *Session) buildConfig(ctx context.Context) (*flow.Config, error) {
 	secret, err := s.svc.secret()
 	if err != nil {
 		return nil, err
@@ -140,21 +157,18 @@ func (s *Session) flowConfig(ctx context.Context) (*flow.Config, error) {
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	if s.endpoints == nil {
-		ep, err := s.discover(ctx, client)
-		if err != nil {
-			return nil, err
-		}
-		s.endpoints = ep
+	ep, err := s.discover(ctx, client)
+	if err != nil {
+		return nil, err
 	}
-	assertion, err := s.assertion(s.endpoints.Issuer)
+	assertion, err := s.assertion(ep.Issuer)
 	if err != nil {
 		return nil, err
 	}
 	return &flow.Config{
 		ClientID:      s.svc.ClientID,
 		ClientSecret:  secret,
-		Endpoints:     *s.endpoints,
+		Endpoints:     *ep,
 		Scopes:        splitList(s.svc.Scopes),
 		Method:        s.svc.Method,
 		AuthParams:    s.authParams(),

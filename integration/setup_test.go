@@ -135,6 +135,13 @@ func TestGitNetworkSettingsApply(t *testing.T) {
 	if hosts := seen(); len(hosts) == 0 || hosts[0] != strings.TrimPrefix(l.URL, "https://") {
 		t.Fatalf("the proxy tunnelled %q", hosts)
 	}
+	// git's http.sslVerify=false reaches the private CA too, warned once per call.
+	os.WriteFile(gitconfig, []byte("[http]\n\tsslVerify = false\n"), 0o644)
+	helper = strings.Replace(helper, "--service net", "--service net-noverify", 1)
+	r = fill()
+	if r.code != 0 || !strings.Contains(r.stdout, "password=tok-access-") || strings.Count(r.stderr, "http.sslVerify=false applies") != 1 {
+		t.Fatalf("sslVerify=false: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // Issue 16.3: a provider client registered with exactly one redirect URI,
