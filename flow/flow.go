@@ -91,13 +91,6 @@ type Token struct {
 	Issuer string
 }
 
-func (c *Config) ctx(ctx context.Context) context.Context {
-	if c.Client == nil {
-		return ctx
-	}
-	return context.WithValue(ctx, oauth2.HTTPClient, c.Client)
-}
-
 // authCodeURL builds the authorization URL with x/oauth2 (PKCE S256, state,
 // the extra parameters).
 func (c *Config) authCodeURL(redirect, state, verifier string) string {
@@ -224,20 +217,11 @@ func SessionEnded(err error) bool {
 	return false
 }
 
-// wrap turns errors from x/oauth2 and net/http into errors that name the
+// wrap turns net/http errors into errors that name the
 // endpoint and never carry a URL query (GET requests carry secrets there).
 func wrap(endpoint string, err error) error {
 	if err == nil {
 		return nil
-	}
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		se := &ServerError{Endpoint: endpoint, Code: clean(re.ErrorCode), Description: clean(re.ErrorDescription)}
-		if re.Response != nil {
-			se.Status = re.Response.StatusCode
-		}
-		se.HTML = looksHTML(re.Body)
-		return se
 	}
 	var se *ServerError
 	if errors.As(err, &se) {
@@ -255,10 +239,6 @@ func wrap(endpoint string, err error) error {
 		// Its text repeats the URL, query (and so GET secrets) included;
 		// the endpoint is already named.
 		msg = ue.Err.Error()
-	}
-	msg = strings.TrimPrefix(msg, "oauth2: ")
-	if strings.Contains(msg, "cannot parse json") || strings.Contains(msg, "invalid character") {
-		return fmt.Errorf("%s answered with something that is not a JSON token response; check the endpoint URL", endpoint)
 	}
 	return fmt.Errorf("request to %s failed: %s; check the URL and the network (or HTTPS_PROXY)", endpoint, clean(msg))
 }
