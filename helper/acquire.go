@@ -39,17 +39,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 		return first, nil
 	}
 	if first == nil && (s.keyring == nil || s.keyringOnly()) {
-		// Nothing saved (and no keyring copy to restore): a sign-in comes.
-		// A planted store is reported first; whether anyone can take part
-		// is known without the network; then a server that cannot be found
-		// fails here, before any file is made.
-		if err := s.dir.Inspect(s.key()); err != nil {
-			return nil, failure(err)
-		}
-		if err := s.canSignIn(); err != nil {
-			return nil, err
-		}
-		if _, err := s.flowConfig(ctx); err != nil {
+		if err := s.readyToSignIn(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -62,10 +52,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 	if err != nil && !errors.Is(err, persist.ErrNotFound) {
 		return nil, failure(err)
 	}
-	// Another call may have refreshed or signed in since this one started:
-	// its token is used whatever its lifetime, so N parallel calls make one
-	// refresh. A call that starts later refreshes a short-lived token again.
-	if s.usable(t) || ((changed(first, t) || (t != nil && t.SavedAt.After(s.set.started().Add(-parallelWindow)))) && s.alive(t)) {
+	if s.usable(t) || s.savedMeanwhile(first, t) {
 		s.verbose("served the token of %q from %s (saved while this call waited)", s.svc.Name, s.location())
 		return t, nil
 	}
@@ -88,6 +75,32 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 		return s.again(ctx, fmt.Sprintf("the saved session for %q has ended (the server refused its refresh token)", s.svc.Name))
 	}
 	return nil, failure(err)
+}
+
+// readyToSignIn runs before the lock when nothing is saved (and no keyring
+// copy can be restored): a sign-in comes. A planted store is reported
+// first; whether anyone can take part is known without the network; then
+// a server that cannot be found fails here, before any file is made.
+func (s *Session) readyToSignIn(ctx context.Context) error {
+	if err := s.dir.Inspect(s.key()); err != nil {
+		return failure(err)
+	}
+	if err := s.canSignIn(); err != nil {
+		return err
+	}
+	_, err := s.flowConfig(ctx)
+	return err
+}
+
+// savedMeanwhile reports whether t, found under the lock, was saved by
+// another call since this one started: it is then used whatever its
+// lifetime (if not expired), so N parallel calls make one refresh. A call
+// that starts later refreshes a short-lived token again.
+func (s *Session) savedMeanwhile(first, t *persist.Token) bool {
+	if t == nil || !s.alive(t) {
+		return false
+	}
+	return changed(first, t) || t.SavedAt.After(s.set.started().Add(-parallelWindow))
 }
 
 // changed reports whether the saved token is another than the one first seen.
