@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/pkg/browser"
 )
 
 // ui reaches the person: the controlling terminal when there is one (stdin
@@ -105,10 +103,11 @@ func (u *ui) close() {
 
 // browserOpener returns how to show a URL in a browser, or nil when this
 // session has none: $BROWSER when set (as xdg-open and Python do), else the
-// desktop's opener when there is a desktop. The opener gets no pipes of
+// desktop's opener when there is a desktop. Either runs with no pipes of
 // ours (its output goes to /dev/null, so it cannot write into a protocol or
-// keep our caller waiting for end of file) and is never waited for: an
-// xdg-open that lingers until the browser exits must not hold up the flow.
+// keep our caller waiting for end of file) and without our secret
+// variables. Callers run it in a goroutine of its own: an xdg-open that
+// lingers until the browser exits never holds up the flow.
 func browserOpener(env func(string) string) func(string) error {
 	if b := env("BROWSER"); b != "" {
 		return func(u string) error {
@@ -123,8 +122,8 @@ func browserOpener(env func(string) string) func(string) error {
 			} else {
 				args = append(args, u)
 			}
-			cmd := exec.Command(args[0], args[1:]...)
-			cmd.Env = childEnv(os.Environ())
+			// $BROWSER is the person's own program: started, not judged.
+			cmd := opener(args[0], args[1:]...)
 			if err := cmd.Start(); err != nil {
 				return err
 			}
@@ -134,30 +133,41 @@ func browserOpener(env func(string) string) func(string) error {
 	}
 	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" || env("DISPLAY") != "" || env("WAYLAND_DISPLAY") != "" {
 		return func(u string) error {
-			done := make(chan error, 1)
-			go func() { done <- openDesktop(u) }()
-			select {
-			case err := <-done:
+			name, args, err := desktopCommand(u)
+			if err != nil {
 				return err
-			case <-time.After(2 * time.Second):
-				return nil // started and lingering; that is its business
 			}
+			return opener(name, args...).Run()
 		}
 	}
 	return nil
 }
 
-// openDesktop runs the desktop's opener through pkg/browser, with no pipes
-// and without our secrets in its environment.
-func openDesktop(u string) error {
-	browser.Stdout, browser.Stderr = nil, nil
-	for _, k := range secretEnv {
-		if v, ok := os.LookupEnv(k); ok {
-			os.Unsetenv(k)
-			defer os.Setenv(k, v)
+// desktopCommand is the desktop's own opener for u, the commands
+// github.com/pkg/browser picks (rundll32's FileProtocolHandler on Windows,
+// where it calls ShellExecute). That library is not used: it offers no way
+// to give the opener an environment without our secrets, and waits for it.
+func desktopCommand(u string) (string, []string, error) {
+	switch runtime.GOOS {
+	case "darwin":
+		return "open", []string{u}, nil
+	case "windows":
+		return "rundll32", []string{"url.dll,FileProtocolHandler", u}, nil
+	}
+	for _, p := range []string{"xdg-open", "x-www-browser", "www-browser"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path, []string{u}, nil
 		}
 	}
-	return browser.OpenURL(u)
+	return "", nil, fmt.Errorf("none of xdg-open, x-www-browser or www-browser is installed")
+}
+
+// opener prepares a browser opener: no pipes of ours (nil means /dev/null)
+// and an environment without our secrets.
+func opener(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Env = childEnv(os.Environ())
+	return cmd
 }
 
 // secretEnv are our variables that carry secrets: no browser, opener or
