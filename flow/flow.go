@@ -119,7 +119,7 @@ func (c *Config) check(endpoint string, t *Token) (*Token, error) {
 		return nil, fmt.Errorf("%s answered without an access_token; check the endpoint URL", endpoint)
 	}
 	for _, v := range []string{t.AccessToken, t.RefreshToken, t.IDToken} {
-		if strings.IndexFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		if HasControl(v) {
 			// In a header (curl -H "$(oauth2cred token --format header)") a
 			// line break would add a header of the server's choosing.
 			return nil, fmt.Errorf("%s issued a token with control characters or a line break; refusing it", endpoint)
@@ -138,6 +138,13 @@ func (c *Config) check(endpoint string, t *Token) (*Token, error) {
 		t.Scope = strings.Join(c.Scopes, " ")
 	}
 	return t, nil
+}
+
+// HasControl reports whether a token holds control characters or a line
+// break, which no token may: handed on, it would inject a header or break
+// git's line protocol.
+func HasControl(token string) bool {
+	return strings.IndexFunc(token, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0
 }
 
 // ServerError is an OAuth error answer (RFC 6749 §5.2) or an answer that is

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"oauth2cred/flow"
 	"oauth2cred/persist"
 	"oauth2cred/protocol"
 )
@@ -292,10 +293,8 @@ func KubeconfigUser(set *Settings, stdout io.Writer, args []string) error {
 // --format header into `curl -H` it would add a header, and git's
 // line protocol would break on a newline.
 func checkTokenText(v string) error {
-	for _, c := range []byte(v) {
-		if c < 0x20 || c == 0x7f {
-			return fmt.Errorf("the server issued a token with control characters or a line break; refusing to hand it out")
-		}
+	if flow.HasControl(v) {
+		return fmt.Errorf("the server issued a token with control characters or a line break; refusing to hand it out")
 	}
 	return nil
 }
