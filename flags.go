@@ -27,6 +27,7 @@ func allFlags() []cli.Flag {
 		str(&cli.StringFlag{Name: "client-id", Usage: "OAuth client id (env OAUTH2CRED_CLIENT_ID)"}),
 		str(&cli.StringFlag{Name: "client-secret", Usage: "OAuth client secret; prefer --client-secret-file (env OAUTH2CRED_CLIENT_SECRET)"}),
 		str(&cli.StringFlag{Name: "client-secret-file", Usage: "read the client secret from `FILE`"}),
+		str(&cli.StringFlag{Name: "client-auth", Usage: "how the client secret is sent, basic or post, for every request (default: what the server accepts, Basic first)"}),
 		str(&cli.StringFlag{Name: "client-key-file", Usage: "PEM private key `FILE` (RSA or P-256): authenticate with private_key_jwt, no secret"}),
 		str(&cli.StringFlag{Name: "client-key-id", Usage: "kid of --client-key-file as registered at the provider"}),
 		str(&cli.StringFlag{Name: "client-assertion-file", Usage: "signed JWT `FILE` sent as client_assertion, re-read on every request (projected tokens rotate)"}),
@@ -195,6 +196,7 @@ func settings(c *cli.Context) (*helper.Settings, error) {
 			ClientID:         str("client-id"),
 			ClientSecret:     str("client-secret"),
 			ClientSecretFile: str("client-secret-file"),
+			ClientAuth:       str("client-auth"),
 			ClientKeyFile:    str("client-key-file"),
 			ClientKeyID:      str("client-key-id"),
 

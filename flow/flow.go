@@ -76,6 +76,12 @@ type Config struct {
 	// issue tokens that never expire). Otherwise such an answer is refused:
 	// a token of unknown lifetime cannot be refreshed before it dies.
 	AllowNoExpiry bool
+	// ClientAuth is how a client secret is sent, AuthBasic or AuthPost, for
+	// every request of a flow; "" lets the first request find out.
+	ClientAuth string
+	// settled is the way the server accepted in this flow; copies of a
+	// Config made for one flow share it.
+	settled *string
 }
 
 // Token is what a flow or a refresh produces.

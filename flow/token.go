@@ -129,8 +129,24 @@ func secretValues(v url.Values) []string {
 
 // send makes one authenticated request to an endpoint and reads at most
 // maxBody of the answer. Errors name the endpoint, never its query.
-func (c *Config) send(ctx context.Context, endpoint, method, endpointURL string, v url.Values, bodyAuth bool) (*http.Response, []byte, error) {
-	req, err := c.newRequest(ctx, method, endpointURL, v, bodyAuth)
+// preferBody asks for the secret in the form where the server allows it.
+// A secret the server refuses (invalid_client) is sent once more the other
+// way while the flow has not settled how; the way that works is kept.
+func (c *Config) send(ctx context.Context, endpoint, method, endpointURL string, v url.Values, preferBody bool) (*http.Response, []byte, error) {
+	how := c.authMethod(method, preferBody)
+	resp, body, err := c.send1(ctx, endpoint, method, endpointURL, v, how)
+	if err == nil && clientRefused(resp, body) && c.mayTryOther(method) {
+		how = otherAuth(how)
+		resp, body, err = c.send1(ctx, endpoint, method, endpointURL, v, how)
+	}
+	if err == nil && !clientRefused(resp, body) {
+		c.settle(how)
+	}
+	return resp, body, err
+}
+
+func (c *Config) send1(ctx context.Context, endpoint, method, endpointURL string, v url.Values, how string) (*http.Response, []byte, error) {
+	req, err := c.newRequest(ctx, method, endpointURL, v, how)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -176,15 +192,14 @@ func (c *Config) tokenRequest1(ctx context.Context, kind, endpointURL string, v 
 
 // newRequest builds a request to a token, device or revocation endpoint
 // with the client's authentication: POST with a form body (RFC 6749), or
-// for legacy servers GET with the same parameters in the query. bodyAuth
-// puts a client secret in the form even where Basic is the default (device
-// endpoints such as Dex's read it only there).
-func (c *Config) newRequest(ctx context.Context, method, endpointURL string, v url.Values, bodyAuth bool) (*http.Request, error) {
+// for legacy servers GET with the same parameters in the query. how is
+// AuthBasic or AuthPost, for a client secret.
+func (c *Config) newRequest(ctx context.Context, method, endpointURL string, v url.Values, how string) (*http.Request, error) {
 	u, err := url.Parse(endpointURL)
 	if err != nil {
 		return nil, fmt.Errorf("bad endpoint URL %q: %v", describe("", endpointURL), err)
 	}
-	basic, err := c.authenticate(ctx, v, endpointURL, method == MethodGet || bodyAuth)
+	basic, err := c.authenticate(ctx, v, endpointURL, how)
 	if err != nil {
 		return nil, err
 	}

@@ -143,12 +143,14 @@ func (s *Session) refresh(ctx context.Context, old *persist.Token) (*persist.Tok
 	if err != nil {
 		return nil, err
 	}
+	cfg.ClientAuth = orElse(s.svc.ClientAuth, old.ClientAuth)
 	ft, err := cfg.Refresh(ctx, old.RefreshToken)
 	if err != nil {
 		s.keepRotated(old, err)
 		return nil, err
 	}
 	t := s.record(cfg, ft)
+	t.RefreshURL = old.RefreshURL // the origin stays the one of the sign-in
 	if t.IDToken == "" {
 		t.IDToken, t.Identity = old.IDToken, old.Identity // servers often send it only at sign-in
 	}

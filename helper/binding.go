@@ -9,30 +9,89 @@ import (
 	"oauth2cred/persist"
 )
 
-// A saved token belongs to the configuration that obtained it: the client,
-// the server (issuer, or token and refresh endpoints), and the scopes asked
-// for. With any other configuration it is not refreshed, revoked or handed
-// out, since that would send it to a server or client it was not issued to.
+// The origin record: a saved token belongs to the configuration that
+// obtained it — the client, the server (issuer, token, refresh and
+// revocation endpoints), the scopes, the kind of grant and a token
+// exchange's inputs. With any other configuration it is not refreshed,
+// revoked or handed out (SPEC §6), since that would send it to a server or
+// client it was not issued to. record writes the origin; mismatch is the one
+// comparison that every hand-out (usable, alive), refresh (Token), keyring
+// restore (load) and revocation (revoke) goes through.
 
-// mismatch names what differs between t's configuration and the
-// service's, or returns "" when t belongs to this service.
+// Grant kinds of the origin record.
+const (
+	grantPerson   = "person"
+	grantClient   = "client_credentials"
+	grantExchange = "token_exchange"
+)
+
+// grant is the kind of grant the service's flow makes.
+func (s *Service) grant() string {
+	switch s.Flow {
+	case "client-credentials":
+		return grantClient
+	case "token-exchange":
+		return grantExchange
+	}
+	return grantPerson
+}
+
+// mismatch names what differs between t's origin and the service's
+// configuration, or returns "" when t belongs to this service.
 func (s *Session) mismatch(t *persist.Token) string {
-	if t.ClientID != s.svc.ClientID {
+	svc := s.svc
+	switch {
+	case t.ClientID != svc.ClientID:
 		return "client id"
-	}
-	if s.svc.Issuer != "" && trimSlash(t.Issuer) != trimSlash(s.svc.Issuer) {
+	case svc.Issuer != "" && trimSlash(t.Issuer) != trimSlash(svc.Issuer):
 		return "issuer"
-	}
-	if s.svc.TokenURL != "" && t.TokenURL != s.svc.TokenURL {
+	case svc.TokenURL != "" && t.TokenURL != svc.TokenURL:
 		return "token endpoint"
-	}
-	if s.svc.TokenURL != "" && t.Bound && orElse(t.RefreshURL, t.TokenURL) != orElse(s.svc.RefreshURL, s.svc.TokenURL) {
+	case t.Bound && refreshTarget(svc.RefreshURL, svc.TokenURL, t.TokenURL) != orElse(t.RefreshURL, t.TokenURL):
 		return "refresh endpoint"
-	}
-	if t.Bound && !sameSet(t.RequestedScopes, splitList(s.svc.Scopes)) {
+	case svc.RevokeURL != "" && t.RevokeURL != svc.RevokeURL:
+		return "revocation endpoint"
+	case t.Bound && !sameSet(t.RequestedScopes, splitList(svc.Scopes)):
 		return "scopes"
 	}
+	return s.grantMismatch(t)
+}
+
+// grantMismatch compares the kind of grant and a token exchange's inputs.
+// A file of an older version records no grant: it was a person's sign-in,
+// or an unattended token that is cheap to get again.
+func (s *Session) grantMismatch(t *persist.Token) string {
+	want := s.svc.grant()
+	if t.Grant == "" {
+		if want != grantPerson {
+			return "kind of grant (the token was saved by an older version)"
+		}
+		return ""
+	}
+	if t.Grant != want {
+		return "kind of grant"
+	}
+	if want != grantExchange {
+		return ""
+	}
+	for _, f := range []struct{ name, saved, now string }{
+		{"audience", t.Audience, s.svc.Audience},
+		{"resource", t.Resource, s.svc.Resource},
+		{"subject token type", t.SubjectTokenType, s.svc.SubjectTokenType},
+		{"requested token type", t.RequestedTokenType, s.svc.RequestedTokenType},
+	} {
+		if f.saved != f.now {
+			return f.name
+		}
+	}
 	return ""
+}
+
+// refreshTarget is where a refresh would go now: the refresh endpoint, else
+// the token endpoint configured, else (an issuer's discovery) the token
+// endpoint recorded, which the issuer check has vouched for.
+func refreshTarget(refreshURL, tokenURL, savedTokenURL string) string {
+	return orElse(refreshURL, orElse(tokenURL, savedTokenURL))
 }
 
 func trimSlash(s string) string { return strings.TrimSuffix(s, "/") }
@@ -82,14 +141,13 @@ func (s *Session) wanted(t *persist.Token) (string, time.Time) {
 	return t.AccessToken, t.Expiry
 }
 
-// record makes the saved form of a new token, with the configuration that
-// obtained it.
+// record makes the saved form of a new token, with its whole origin.
 func (s *Session) record(cfg *flow.Config, ft *flow.Token) *persist.Token {
 	issuer := cfg.Endpoints.Issuer
 	if issuer == "" {
 		issuer = ft.Issuer // RFC 9207 iss, when the server sent one
 	}
-	return &persist.Token{
+	t := &persist.Token{
 		AccessToken:     ft.AccessToken,
 		TokenType:       ft.TokenType,
 		RefreshToken:    ft.RefreshToken,
@@ -108,7 +166,14 @@ func (s *Session) record(cfg *flow.Config, ft *flow.Token) *persist.Token {
 		Bound:           true,
 		Confidential:    cfg.ClientSecret != "" || cfg.Assertion != nil,
 		Identity:        identity(ft.IDToken),
+		Grant:           s.svc.grant(),
+		ClientAuth:      cfg.SettledAuth(),
 	}
+	if t.Grant == grantExchange {
+		t.Audience, t.Resource = s.svc.Audience, s.svc.Resource
+		t.SubjectTokenType, t.RequestedTokenType = s.svc.SubjectTokenType, s.svc.RequestedTokenType
+	}
+	return t
 }
 
 // fromToken fills what the definition lacks from a saved token's record,
@@ -132,4 +197,15 @@ func fromToken(d *Definition, t *persist.Token) {
 	if len(d.Scopes) == 0 && t.Bound {
 		d.Scopes = t.RequestedScopes
 	}
+	switch t.Grant {
+	case grantClient:
+		fill(&d.Flow, "client-credentials")
+	case grantExchange:
+		fill(&d.Flow, "token-exchange")
+		fill(&d.Audience, t.Audience)
+		fill(&d.Resource, t.Resource)
+		fill(&d.SubjectTokenType, t.SubjectTokenType)
+		fill(&d.RequestedTokenType, t.RequestedTokenType)
+	}
+	fill(&d.ClientAuth, t.ClientAuth)
 }

@@ -58,6 +58,7 @@ func (s *Session) loginCommand() string {
 	add("--device-url", f.DeviceURL)
 	add("--client-id", s.svc.ClientID)
 	add("--client-secret-file", f.ClientSecretFile)
+	add("--client-auth", f.ClientAuth)
 	add("--client-key-file", f.ClientKeyFile)
 	add("--client-key-id", f.ClientKeyID)
 	add("--scope", strings.Join(splitList(f.Scopes), " "))

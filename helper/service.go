@@ -56,6 +56,7 @@ type Definition struct {
 	Storage       string `toml:"storage,omitempty"`
 	GitBearer     bool   `toml:"git_bearer,omitempty"`
 	AllowNoExpiry bool   `toml:"allow_no_expiry,omitempty"`
+	ClientAuth    string `toml:"client_auth,omitempty"`
 
 	// Facts of a preset, not settings.
 	NoClientCredentials bool   `toml:"-"` // the provider has no such grant
@@ -170,6 +171,7 @@ func (s *Service) checkChoices() error {
 		{"--flow", s.Flow, []string{"auto", "browser", "device", "client-credentials", "token-exchange"}},
 		{"--token-type", s.TokenType, []string{"access_token", "id_token"}},
 		{"storage", s.Storage, []string{"file", "keyring"}},
+		{"--client-auth", orElse(s.ClientAuth, "basic"), []string{"basic", "post"}},
 		{"--client-assertion-source", orElse(s.ClientAssertionSource, "env"), []string{"github-actions", "gitlab", "env"}},
 		{"--subject-token-source", orElse(s.SubjectTokenSource, "env"), []string{"github-actions", "gitlab", "env"}},
 	}

@@ -63,8 +63,11 @@ func Open(set *Settings) (*Session, error) {
 	if inConfig {
 		source = "config"
 	}
+	if err := validAccount(set.Account); err != nil {
+		return nil, err
+	}
 	if def.ClientID == "" && def.Preset == "" && ValidName(name) == nil {
-		t, err := dir.Load(name)
+		t, err := savedRecord(dir, name, set.Account)
 		switch {
 		case err == nil:
 			fromToken(&def, t)
@@ -75,9 +78,6 @@ func Open(set *Settings) (*Session, error) {
 	}
 	svc, err := resolve(name, def)
 	if err != nil {
-		return nil, err
-	}
-	if err := validAccount(set.Account); err != nil {
 		return nil, err
 	}
 	s := &Session{
@@ -96,6 +96,19 @@ func Open(set *Settings) (*Session, error) {
 		s.ui.warn("TLS verification is off for %q (--insecure-skip-tls-verify); anyone on the network can read its tokens", svc.Name)
 	}
 	return s, nil
+}
+
+// savedRecord reads the token whose record defines the service when
+// nothing else does: the account's own file, else the default account's
+// (every account of a service shares its client and server).
+func savedRecord(dir persist.Dir, name, account string) (*persist.Token, error) {
+	if account != "" {
+		t, err := dir.Load(name + "@" + accountKey(account))
+		if !errors.Is(err, persist.ErrNotFound) {
+			return t, err
+		}
+	}
+	return dir.Load(name)
 }
 
 // Close releases the terminal.
@@ -175,6 +188,7 @@ func (s *Session) buildConfig(ctx context.Context) (*flow.Config, error) {
 		Assertion:     assertion,
 		Client:        client,
 		AllowNoExpiry: s.svc.AllowNoExpiry,
+		ClientAuth:    s.svc.ClientAuth,
 	}, nil
 }
 

@@ -125,7 +125,12 @@ func (d Dir) SigningIn(service string) (release func(), err error) {
 	if _, err := l.TryLock(); err != nil {
 		return nil, fmt.Errorf("cannot mark the sign-in of %q: %v", service, err)
 	}
-	return func() { l.Unlock() }, nil
+	// The mark goes before the lock is released: a call that probes the
+	// old file then still sees the sign-in, a later one sees none.
+	return func() {
+		os.Remove(path)
+		l.Unlock()
+	}, nil
 }
 
 // SignInUnderWay reports whether another process is signing in to service.

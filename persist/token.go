@@ -41,6 +41,17 @@ type Token struct {
 	Confidential bool `json:"confidential,omitempty"`
 	// Identity is who signed in (ID token preferred_username, email or sub).
 	Identity string `json:"identity,omitempty"`
+	// Grant is how the token was obtained: "person" (browser, device or a
+	// pasted code), "client_credentials" or "token_exchange"; with the
+	// inputs of a token exchange. Empty in files of older versions.
+	Grant              string `json:"grant,omitempty"`
+	Audience           string `json:"audience,omitempty"`
+	Resource           string `json:"resource,omitempty"`
+	SubjectTokenType   string `json:"subject_token_type,omitempty"`
+	RequestedTokenType string `json:"requested_token_type,omitempty"`
+	// ClientAuth is how the client's secret was accepted ("basic" or
+	// "post"): its refresh and revocation send it the same way.
+	ClientAuth string `json:"client_auth,omitempty"`
 }
 
 // maxFileSize bounds what is read from a token file or keyring entry; a real
