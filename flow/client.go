@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpproxy"
 )
 
 // ClientOptions shape the HTTP client used for every request to a server.
@@ -29,18 +31,11 @@ type ClientOptions struct {
 // refuses redirects to another host, which would carry credentials away.
 func NewClient(o ClientOptions) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = http.ProxyFromEnvironment
-	if o.Proxy != "" {
-		raw := o.Proxy
-		if !strings.Contains(raw, "://") {
-			raw = "http://" + raw // git takes host:port
-		}
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("git's http.proxy %q is not a proxy URL", Sanitize(o.Proxy))
-		}
-		tr.Proxy = http.ProxyURL(u)
+	proxy, err := proxyFunc(o.Proxy)
+	if err != nil {
+		return nil, err
 	}
+	tr.Proxy = proxy
 	if o.CAFile != "" || o.Insecure {
 		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 		if o.CAFile != "" {
@@ -81,6 +76,26 @@ func NewClient(o ClientOptions) (*http.Client, error) {
 			return nil
 		},
 	}, nil
+}
+
+// proxyFunc is the one proxy rule of every request to a server, as curl's
+// (and so git's) and Go's: HTTPS_PROXY / HTTP_PROXY, or git's http.proxy
+// (gitProxy) in their place; NO_PROXY and loopback hosts bypass either.
+func proxyFunc(gitProxy string) (func(*http.Request) (*url.URL, error), error) {
+	cfg := httpproxy.FromEnvironment()
+	if gitProxy != "" {
+		raw := gitProxy
+		if !strings.Contains(raw, "://") {
+			raw = "http://" + raw // git takes host:port
+		}
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("git's http.proxy %q is not a proxy URL", Sanitize(gitProxy))
+		}
+		cfg.HTTPProxy, cfg.HTTPSProxy = raw, raw
+	}
+	pf := cfg.ProxyFunc()
+	return func(r *http.Request) (*url.URL, error) { return pf(r.URL) }, nil
 }
 
 type logTransport struct {

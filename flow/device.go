@@ -37,11 +37,15 @@ func (c *Config) Device(ctx context.Context, prompt DevicePrompt) (*Token, error
 	if err != nil {
 		return nil, c.scrub(err)
 	}
-	prompt(DeviceCode{
+	dc := DeviceCode{
 		VerificationURI:         clean(da.VerificationURI),
 		VerificationURIComplete: clean(da.VerificationURIComplete),
 		UserCode:                clean(da.UserCode),
-	})
+	}
+	if err := checkDeviceCode(describe("device authorization endpoint", c.Endpoints.DeviceURL), &dc); err != nil {
+		return nil, err
+	}
+	prompt(dc)
 	t, err := c.pollDevice(ctx, da)
 	return t, c.scrub(err, da.DeviceCode)
 }

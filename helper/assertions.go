@@ -43,7 +43,10 @@ type jwtSource struct {
 
 // assertion returns the client's assertion maker, or nil when the client
 // authenticates otherwise.
-func (s *Session) assertion(issuer string) (flow.Assertion, error) {
+//
+// client makes every request, GitHub's ID-token endpoint included: the
+// call's one HTTP client, with --timeout, the CA and the proxy rules.
+func (s *Session) assertion(client *http.Client, issuer string) (flow.Assertion, error) {
 	switch {
 	case s.svc.ClientKeyFile != "":
 		signer, err := loadSigner(s.svc.ClientKeyFile, s.svc.ClientKeyID)
@@ -57,14 +60,14 @@ func (s *Session) assertion(issuer string) (flow.Assertion, error) {
 		src := jwtSource{what: "client assertion", file: s.svc.ClientAssertionFile, source: s.svc.ClientAssertionSource,
 			envName: s.svc.ClientAssertionEnv, audience: s.svc.ClientAssertionAudience}
 		return func(ctx context.Context, aud string) (string, error) {
-			return src.get(ctx, s.set.env, orElse(src.audience, issuer))
+			return src.get(ctx, client, s.set.env, orElse(src.audience, issuer))
 		}, nil
 	}
 	return nil, nil
 }
 
 // get fetches the JWT and refuses one that has expired.
-func (j jwtSource) get(ctx context.Context, env func(string) string, audience string) (string, error) {
+func (j jwtSource) get(ctx context.Context, client *http.Client, env func(string) string, audience string) (string, error) {
 	var tok string
 	var err error
 	switch {
@@ -79,7 +82,7 @@ func (j jwtSource) get(ctx context.Context, env func(string) string, audience st
 			return "", needCI("the %s file %s is empty", j.what, j.file)
 		}
 	case j.source == "github-actions":
-		tok, err = githubIDToken(ctx, env, audience)
+		tok, err = githubIDToken(ctx, client, env, audience)
 	case j.source == "gitlab" || j.source == "env":
 		if j.envName == "" {
 			return "", usageErr("the %s source %q needs the variable's name (--client-assertion-env or --subject-token-env), e.g. an id_tokens: entry of .gitlab-ci.yml", j.what, j.source)
@@ -126,7 +129,7 @@ func pathErr(err error) error {
 // githubIDToken asks GitHub Actions for the job's ID token, as its docs
 // describe: GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=AUD with the
 // request token as a bearer token; the answer is {"value": JWT}.
-func githubIDToken(ctx context.Context, env func(string) string, audience string) (string, error) {
+func githubIDToken(ctx context.Context, client *http.Client, env func(string) string, audience string) (string, error) {
 	reqURL, reqToken := env("ACTIONS_ID_TOKEN_REQUEST_URL"), env("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
 	if reqURL == "" || reqToken == "" {
 		return "", needCI("$ACTIONS_ID_TOKEN_REQUEST_URL and $ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set; give the workflow job 'permissions: id-token: write'")
@@ -140,15 +143,13 @@ func githubIDToken(ctx context.Context, env func(string) string, audience string
 		q.Set("audience", audience)
 		u.RawQuery = q.Encode()
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return "", needCI("$ACTIONS_ID_TOKEN_REQUEST_URL is not a URL")
 	}
 	req.Header.Set("Authorization", "bearer "+reqToken)
 	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return "", failure(fmt.Errorf("GitHub's ID-token endpoint did not answer: %v", pathErr(err)))
 	}

@@ -197,6 +197,7 @@ func fromToken(d *Definition, t *persist.Token) {
 	if len(d.Scopes) == 0 && t.Bound {
 		d.Scopes = t.RequestedScopes
 	}
+	d.fromRecord = true
 	switch t.Grant {
 	case grantClient:
 		fill(&d.Flow, "client-credentials")

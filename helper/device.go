@@ -8,11 +8,15 @@ import (
 	"oauth2cred/flow"
 )
 
+// maxQR bounds the address drawn as a QR code: a phone reads a code of a
+// few hundred bytes from a terminal, and the drawing of a longer one fails.
+const maxQR = 512
+
 // showDeviceCode tells the person how to approve a device sign-in: the
 // address and code always; on a terminal the address as a QR code too, so a
 // phone can approve; where there is a desktop, the complete address opened
-// in the browser.
-func (s *Session) showDeviceCode(who asker) flow.DevicePrompt {
+// in the browser when it is an https address on the server's own origin.
+func (s *Session) showDeviceCode(who asker, issuer string) flow.DevicePrompt {
 	return func(dc flow.DeviceCode) {
 		out := s.ui.out()
 		fmt.Fprintf(out, "To sign in, open %s and enter the code %s\n", dc.VerificationURI, dc.UserCode)
@@ -21,13 +25,21 @@ func (s *Session) showDeviceCode(who asker) flow.DevicePrompt {
 			target = dc.VerificationURIComplete
 			fmt.Fprintf(out, "(or open %s, which carries the code)\n", dc.VerificationURIComplete)
 		}
-		if tty := s.ui.terminal(); tty != nil {
+		if tty := s.ui.terminal(); tty != nil && len(target) <= maxQR {
 			fmt.Fprintf(tty, "Or scan this with a phone:\n")
 			qrterminal.GenerateWithConfig(target, qrterminal.Config{Level: qrterminal.L, Writer: tty, HalfBlocks: true, QuietZone: 2})
 		}
 		if who.open != nil && dc.VerificationURIComplete != "" {
-			fmt.Fprintf(out, "Opening your browser at that address.\n")
-			go who.open(dc.VerificationURIComplete)
+			origins := []string{issuer}
+			if flow.OpenableURL(dc.VerificationURI) == nil {
+				origins = append(origins, dc.VerificationURI)
+			}
+			if err := flow.OpenableURL(dc.VerificationURIComplete, origins...); err != nil {
+				s.ui.warn("the server's verification address is not opened in a browser (%v); open the address above yourself", err)
+			} else {
+				fmt.Fprintf(out, "Opening your browser at that address.\n")
+				go who.open(dc.VerificationURIComplete, origins...)
+			}
 		}
 		fmt.Fprintf(out, "Waiting for approval…\n")
 	}

@@ -2,7 +2,6 @@ package helper
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -62,6 +61,11 @@ type Definition struct {
 	NoClientCredentials bool   `toml:"-"` // the provider has no such grant
 	AppsPage            string `toml:"-"` // where people revoke authorized apps
 	LoginHintParam      string `toml:"-"` // how the provider takes a login hint
+
+	// fromRecord: a saved token's record defines the service (--service
+	// NAME alone); its token exchange can hand out the cached token, and
+	// asks for the subject token only when it must exchange again.
+	fromRecord bool
 }
 
 // overlay sets every field of d that is set in o; auth_params merge by key.
@@ -69,7 +73,7 @@ func (d *Definition) overlay(o Definition) {
 	dv, ov := reflect.ValueOf(d).Elem(), reflect.ValueOf(o)
 	for i := range ov.NumField() {
 		f := ov.Field(i)
-		if f.IsZero() {
+		if f.IsZero() || !ov.Type().Field(i).IsExported() {
 			continue
 		}
 		if f.Kind() == reflect.Map {
@@ -237,6 +241,14 @@ func (s *Service) checkRedirect() error {
 }
 
 func (s *Service) checkCI() error {
+	if s.fromRecord {
+		return nil
+	}
+	return s.checkSubject()
+}
+
+// checkSubject: a token exchange needs the token to exchange.
+func (s *Service) checkSubject() error {
 	if s.Flow == "token-exchange" && s.SubjectTokenFile == "" && s.SubjectTokenSource == "" {
 		return usageErr("--flow token-exchange needs the token to exchange: --subject-token-file FILE or --subject-token-source github-actions|gitlab|env")
 	}
@@ -273,18 +285,24 @@ func checkURL(flag, raw string) error {
 }
 
 // IsLoopback reports whether host names this machine.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+func IsLoopback(host string) bool { return flow.IsLoopback(host) }
 
 // authenticates reports whether the client can prove who it is (a secret,
 // a key or an assertion), without reading any of them.
 func (s *Service) authenticates() bool {
 	return s.ClientSecret != "" || s.ClientSecretFile != "" || s.ClientKeyFile != "" || s.ClientAssertionFile != "" || s.ClientAssertionSource != ""
+}
+
+// secretVars are the variables that carry this service's JWTs: like our
+// own secret variables, no browser or opener inherits them.
+func (s *Service) secretVars() []string {
+	var out []string
+	for _, v := range []string{s.ClientAssertionEnv, s.SubjectTokenEnv} {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // unattended reports whether the service's flow never needs a person.

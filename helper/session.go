@@ -174,7 +174,7 @@ func (s *Session) buildConfig(ctx context.Context) (*flow.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	assertion, err := s.assertion(ep.Issuer)
+	assertion, err := s.assertion(client, ep.Issuer)
 	if err != nil {
 		return nil, err
 	}

@@ -13,14 +13,14 @@ import (
 
 // asker is who can take part in a sign-in now.
 type asker struct {
-	tty  bool               // a terminal to write to and read from
-	open func(string) error // a browser to open; nil when there is none
+	tty  bool   // a terminal to write to and read from
+	open opener // a browser to open; nil when there is none
 }
 
 func (s *Session) asker() asker {
 	a := asker{tty: s.ui.terminal() != nil}
 	if !s.set.NoBrowser {
-		a.open = browserOpener(s.set.env)
+		a.open = browserOpener(s.set.env, s.svc.secretVars())
 	}
 	return a
 }
@@ -105,17 +105,21 @@ func (s *Session) runFlow(ctx context.Context, cfg *flow.Config, who asker) (*fl
 		}
 	}
 	if kind == "device" {
-		t, err := cfg.Device(ctx, s.showDeviceCode(who))
+		t, err := cfg.Device(ctx, s.showDeviceCode(who, cfg.Endpoints.Issuer))
 		if err == nil {
 			s.ui.say("Approved; signed in.")
 		}
 		return t, err
 	}
 	tty := s.ui.terminal()
+	var open func(string) error
+	if who.open != nil {
+		open = func(u string) error { return who.open(u, cfg.Endpoints.AuthURL) }
+	}
 	return cfg.AuthCode(ctx, flow.Browser{
 		Port:         s.svc.RedirectPort,
 		RedirectURLs: s.svc.RedirectURLs,
-		Open:         who.open,
+		Open:         open,
 		Out:          s.ui.out(),
 		Paste:        tty,
 		PasteHint:    who.open == nil || s.set.env("SSH_CONNECTION") != "" || s.set.env("SSH_TTY") != "",
@@ -185,10 +189,13 @@ func (s *Session) unattendedFlow(ctx context.Context, wasSaved bool) (*persist.T
 	}
 	var ft *flow.Token
 	if s.svc.Flow == "token-exchange" {
+		if err := s.svc.checkSubject(); err != nil {
+			return nil, err
+		}
 		src := jwtSource{what: "subject token", file: s.svc.SubjectTokenFile, source: s.svc.SubjectTokenSource,
 			envName: s.svc.SubjectTokenEnv, audience: s.svc.ClientAssertionAudience}
 		var subject string
-		subject, err = src.get(ctx, s.set.env, orElse(src.audience, cfg.Endpoints.Issuer))
+		subject, err = src.get(ctx, cfg.Client, s.set.env, orElse(src.audience, cfg.Endpoints.Issuer))
 		if err != nil {
 			return nil, err
 		}

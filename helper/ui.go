@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"oauth2cred/flow"
 )
 
 // ui reaches the person: the controlling terminal when there is one (stdin
@@ -108,7 +110,27 @@ func (u *ui) close() {
 // keep our caller waiting for end of file) and without our secret
 // variables. Callers run it in a goroutine of its own: an xdg-open that
 // lingers until the browser exits never holds up the flow.
-func browserOpener(env func(string) string) func(string) error {
+//
+// Every address goes through flow.OpenableURL first, on the origins given:
+// what fails is printed by the caller, never opened.
+func browserOpener(env func(string) string, secretVars []string) opener {
+	launch := launcher(env, secretVars)
+	if launch == nil {
+		return nil
+	}
+	return func(u string, origins ...string) error {
+		if err := flow.OpenableURL(u, origins...); err != nil {
+			return fmt.Errorf("not opening %q in a browser: %v", flow.Sanitize(u), err)
+		}
+		return launch(u)
+	}
+}
+
+// opener shows a checked URL in a browser.
+type opener func(u string, origins ...string) error
+
+// launcher starts the browser for a URL that passed the checks.
+func launcher(env func(string) string, secretVars []string) func(string) error {
 	if b := env("BROWSER"); b != "" {
 		return func(u string) error {
 			args := strings.Fields(strings.Split(b, ":")[0])
@@ -123,7 +145,7 @@ func browserOpener(env func(string) string) func(string) error {
 				args = append(args, u)
 			}
 			// $BROWSER is the person's own program: started, not judged.
-			cmd := opener(args[0], args[1:]...)
+			cmd := browserCommand(secretVars, args[0], args[1:]...)
 			if err := cmd.Start(); err != nil {
 				return err
 			}
@@ -137,7 +159,7 @@ func browserOpener(env func(string) string) func(string) error {
 			if err != nil {
 				return err
 			}
-			return opener(name, args...).Run()
+			return browserCommand(secretVars, name, args...).Run()
 		}
 	}
 	return nil
@@ -162,11 +184,11 @@ func desktopCommand(u string) (string, []string, error) {
 	return "", nil, fmt.Errorf("none of xdg-open, x-www-browser or www-browser is installed")
 }
 
-// opener prepares a browser opener: no pipes of ours (nil means /dev/null)
-// and an environment without our secrets.
-func opener(name string, args ...string) *exec.Cmd {
+// browserCommand prepares a browser opener: no pipes of ours (nil means
+// /dev/null) and an environment without our secrets.
+func browserCommand(secretVars []string, name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(name, args...)
-	cmd.Env = childEnv(os.Environ())
+	cmd.Env = childEnv(os.Environ(), secretVars)
 	return cmd
 }
 
@@ -174,12 +196,13 @@ func opener(name string, args ...string) *exec.Cmd {
 // other child of ours inherits them.
 var secretEnv = []string{"OAUTH2CRED_CLIENT_SECRET", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL"}
 
-// childEnv is env without secretEnv.
-func childEnv(env []string) []string {
+// childEnv is env without secretEnv and the service's own secret
+// variables (--client-assertion-env, --subject-token-env).
+func childEnv(env, secretVars []string) []string {
 	out := env[:0:0]
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
-		if !slices.Contains(secretEnv, k) {
+		if !slices.Contains(secretEnv, k) && !slices.Contains(secretVars, k) {
 			out = append(out, kv)
 		}
 	}

@@ -4,6 +4,7 @@ package integration
 // reproduced through the real binary.
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"oauth2cred/integration/op"
 )
@@ -63,5 +65,121 @@ func TestOriginCoversRefreshAndRevocation(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(w.tokenDir, ".svc-token")); !os.IsNotExist(err) {
 		t.Fatalf("the local token was kept: %v", err)
+	}
+}
+
+// hostileDevice is a device authorization server that chooses its own
+// verification_uri_complete, and denies every poll so the flow ends.
+func hostileDevice(t *testing.T, complete func(base string) string) *httptest.Server {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/device":
+			b, _ := json.Marshal(map[string]any{"device_code": "dc-hostile", "user_code": "WXYZ-1234", "verification_uri": srv.URL + "/activate",
+				"verification_uri_complete": complete(srv.URL), "expires_in": 60, "interval": 1})
+			w.Write(b)
+		default:
+			w.WriteHeader(400)
+			w.Write([]byte(`{"error":"access_denied"}`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// Issue 21.4, 21.5: a server's verification_uri_complete reaches the
+// browser only as an https (loopback http) address on its own origin; an
+// option, a file: URL, another origin or a 4 KB address is printed, never
+// opened, and a long one draws no QR code instead of crashing.
+func TestDeviceAddressNeverOpenedUnchecked(t *testing.T) {
+	w := newWorld(t, 0)
+	for _, tc := range []struct {
+		name     string
+		complete func(base string) string
+		opened   bool
+	}{
+		{"own origin", func(b string) string { return b + "/activate?user_code=WXYZ-1234" }, true},
+		{"option", func(string) string { return "--renderer-cmd-prefix=touch /tmp/pwned" }, false},
+		{"file", func(string) string { return "file:///etc/passwd" }, false},
+		{"other origin", func(string) string { return "https://evil.example/activate" }, false},
+		{"4 KB", func(b string) string { return b + "/activate?x=" + strings.Repeat("a", 4096) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := hostileDevice(t, tc.complete)
+			log := filepath.Join(t.TempDir(), "opened")
+			browser := filepath.Join(t.TempDir(), "browser")
+			os.WriteFile(browser, []byte("#!/bin/sh\nprintf '%s\\n' \"$@\" >> "+log+"\n"), 0o755)
+			args := []string{"token", "--no-save", "--service", "dev", "--client-id", "c", "--flow", "device",
+				"--device-url", srv.URL + "/device", "--token-url", srv.URL + "/token"}
+			cmd, _, _, stderr, term := w.onTerminal(t, []string{"BROWSER=" + browser}, args...)
+			err := cmd.Wait()
+			time.Sleep(200 * time.Millisecond) // the opener runs in the background
+			got, _ := os.ReadFile(log)
+			all := stderr.String() + term.String()
+			if strings.Contains(all, "panic") || cmd.ProcessState.ExitCode() != 1 {
+				t.Fatalf("exit %v\n%s", err, all)
+			}
+			if opened := len(got) > 0; opened != tc.opened {
+				t.Fatalf("opened %q (want opened=%v)\n%s", got, tc.opened, all)
+			}
+			if !tc.opened && !strings.Contains(all, "WXYZ-1234") {
+				t.Fatalf("the code was not shown\n%s", all)
+			}
+		})
+	}
+}
+
+// Issue 21.7: git's http.proxy yields to NO_PROXY and to loopback hosts, as
+// curl (and so git) does: the proxy never sees the refresh token or the
+// client secret of a host it must not carry.
+func TestGitProxyHonoursNoProxy(t *testing.T) {
+	w := newWorld(t, 0)
+	w.addSecret("legacy-secret-xyz")
+	l := newLegacy(t, w)
+	proxy, seen := connectProxy(t)
+	gitconfig := filepath.Join(w.home, "gitconfig")
+	os.WriteFile(gitconfig, []byte("[http]\n\tproxy = http://"+proxy+"\n"), 0o644)
+	fill := func(tokenURL string, env ...string) result {
+		helper := "!oauth2cred git --service np --flow client-credentials --client-id ci --client-secret legacy-secret-xyz --token-url " + tokenURL + " --host git.example.com"
+		return w.exec(cmdOpts{env: append([]string{"GIT_CONFIG_GLOBAL=" + gitconfig, "GIT_TERMINAL_PROMPT=0"}, env...), stdin: "protocol=https\nhost=git.example.com\n\n"},
+			"git", "-c", "credential.helper=", "-c", "credential.helper="+helper, "credential", "fill")
+	}
+	// Loopback: straight to the provider.
+	if r := fill(l.URL+"/token", "NO_PROXY="); r.code != 0 || !strings.Contains(r.stdout, "password=tok-access-") || len(seen()) != 0 {
+		t.Fatalf("loopback through git's proxy: tunnelled %v; exit %d\n%s", seen(), r.code, r.stderr)
+	}
+	// NO_PROXY names the provider: the proxy is not asked, whatever follows.
+	for _, np := range []string{"NO_PROXY=example.com", "no_proxy=.example.com"} {
+		fill("https://login.example.com:1/token", np)
+		if len(seen()) != 0 {
+			t.Fatalf("%s: the proxy tunnelled %v", np, seen())
+		}
+	}
+	// Without NO_PROXY the same request does go through git's proxy.
+	fill("https://login.example.com:1/token", "NO_PROXY=")
+	if len(seen()) == 0 {
+		t.Fatal("git's http.proxy was not used at all")
+	}
+}
+
+// Issue 21.8: --timeout bounds the request to GitHub Actions' ID-token
+// endpoint like every other request (it used its own 30 s client).
+func TestGitHubIDTokenRequestHonoursTimeout(t *testing.T) {
+	w := newWorld(t, 0)
+	hang := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(40 * time.Second):
+		}
+	}))
+	t.Cleanup(hang.Close)
+	w.addSecret("gh-request-token-123")
+	start := time.Now()
+	r := w.runWith(cmdOpts{env: []string{"CI=true", "ACTIONS_ID_TOKEN_REQUEST_URL=" + hang.URL + "/token?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=gh-request-token-123"}},
+		"token", "--service", "gh", "--issuer", w.op.Issuer, "--client-id", op.NativeID, "--flow", "token-exchange",
+		"--subject-token-source", "github-actions", "--timeout", "2s")
+	if took := time.Since(start); r.code != 1 || took > 10*time.Second || !strings.Contains(r.stderr, "ID-token endpoint") {
+		t.Fatalf("exit %d after %v\n%s", r.code, took, r.stderr)
 	}
 }

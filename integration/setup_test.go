@@ -83,7 +83,9 @@ func connectProxy(t *testing.T) (addr string, seen func() []string) {
 		mu.Lock()
 		hosts = append(hosts, r.Host)
 		mu.Unlock()
-		up, err := net.Dial("tcp", r.Host)
+		// The proxy's own DNS: example.com is the provider on this
+		// machine (loopback addresses never go through a proxy).
+		up, err := net.Dial("tcp", strings.Replace(r.Host, "example.com:", "127.0.0.1:", 1))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
@@ -127,12 +129,16 @@ func TestGitNetworkSettingsApply(t *testing.T) {
 	if r := fill(); r.code == 0 || !strings.Contains(r.stderr, "certificate") {
 		t.Fatalf("without git's settings the private CA must be unknown: exit %d\n%s", r.code, r.stderr)
 	}
-	os.WriteFile(gitconfig, []byte("[http]\n\tproxy = http://"+proxy+"\n[http \""+l.URL+"/\"]\n\tsslCAInfo = "+caFile+"\n"), 0o644)
-	r := fill()
+	// The provider by a name that is not loopback (which bypasses every
+	// proxy, SPEC §6), reached only through the proxy.
+	provider := strings.Replace(l.URL, "127.0.0.1", "example.com", 1)
+	viaProxy := strings.Replace(strings.Replace(helper, l.URL, provider, 1), "--service net", "--service net-proxy", 1)
+	os.WriteFile(gitconfig, []byte("[http]\n\tproxy = http://"+proxy+"\n[http \""+provider+"/\"]\n\tsslCAInfo = "+caFile+"\n"), 0o644)
+	r := w.exec(cmdOpts{env: env, stdin: "protocol=https\nhost=git.example.com\n\n"}, "git", "-c", "credential.helper=", "-c", "credential.helper="+viaProxy, "credential", "fill")
 	if r.code != 0 || !strings.Contains(r.stdout, "password=tok-access-") {
 		t.Fatalf("with git's proxy and CA: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if hosts := seen(); len(hosts) == 0 || hosts[0] != strings.TrimPrefix(l.URL, "https://") {
+	if hosts := seen(); len(hosts) == 0 || hosts[0] != strings.TrimPrefix(provider, "https://") {
 		t.Fatalf("the proxy tunnelled %q", hosts)
 	}
 	// git's http.sslVerify=false reaches the private CA too, warned once per call.
