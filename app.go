@@ -12,16 +12,17 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"oauth2cred/flow"
 	"oauth2cred/helper"
 )
 
-func newApp(started time.Time) *cli.App {
+func newApp(started time.Time, red *flow.Redactor) *cli.App {
 	// One set of flag values serves every command: a process runs one
 	// command (with its parent), and building 33 flags per command was most
 	// of the CLI's start-up cost.
 	flags := allFlags()
 	withSettings := func(action func(*cli.Context, *helper.Settings) error) cli.ActionFunc {
-		return withSettingsAt(started, action)
+		return withSettingsAt(started, red, action)
 	}
 	// urfave/cli's hooks for help and --version: flags without a
 	// "(default: false)" on every switch, and the build information read

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"oauth2cred/flow"
 	"oauth2cred/helper"
 )
 
@@ -260,7 +261,7 @@ func settings(c *cli.Context) (*helper.Settings, error) {
 }
 
 // withSettingsAt reads the flags before running the command's action.
-func withSettingsAt(started time.Time, action func(*cli.Context, *helper.Settings) error) cli.ActionFunc {
+func withSettingsAt(started time.Time, red *flow.Redactor, action func(*cli.Context, *helper.Settings) error) cli.ActionFunc {
 	return func(c *cli.Context) error {
 		if c.Command.Name != "git" { // git takes its operation as an argument
 			if err := checkArgs(c); err != nil {
@@ -272,6 +273,7 @@ func withSettingsAt(started time.Time, action func(*cli.Context, *helper.Setting
 			return err
 		}
 		set.Started = started
+		set.Redact, set.Stderr = red, red.Writer(os.Stderr)
 		return action(c, set)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"oauth2cred/flow"
 	"oauth2cred/helper"
 )
 
@@ -26,7 +27,9 @@ func main() {
 	// No signal handler: an interrupted call simply dies, and the kernel
 	// releases its lock and listener; the token file is only ever replaced
 	// by rename, so a kill cannot tear it.
-	app := newApp(started)
+	red := callSecrets(args, os.Getenv)
+	app := newApp(started, red)
+	app.ErrWriter = red.Writer(os.Stderr)
 	onlyCommand(app, args)
 	withUsageErrors(app.Commands)
 	err := app.RunContext(context.Background(), args)
@@ -47,9 +50,37 @@ func main() {
 		if code == helper.ExitUsage && !strings.Contains(msg, "--help") {
 			msg += "; see '" + commandPath(app, args) + " --help'"
 		}
-		fmt.Fprintf(os.Stderr, "oauth2cred: %s\n", msg)
+		fmt.Fprintf(os.Stderr, "oauth2cred: %s\n", red.Redact(msg))
 		os.Exit(code)
 	}
+}
+
+// secretFlags take a secret as their value.
+var secretFlags = []string{"client-secret"}
+
+// secretVars carry secrets in the environment.
+var secretVars = []string{"OAUTH2CRED_CLIENT_SECRET", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"}
+
+// callSecrets starts the call's redactor with the secrets on its command
+// line (in any of the flag's spellings: --x V, --x=V, -x V, -x=V) and in
+// its environment; the session adds the files and tokens it reads.
+func callSecrets(args []string, getenv func(string) string) *flow.Redactor {
+	red := &flow.Redactor{}
+	for i, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || !slices.Contains(secretFlags, name) {
+			continue
+		}
+		if hasValue {
+			red.Add(value)
+		} else if i+1 < len(args) {
+			red.Add(args[i+1])
+		}
+	}
+	for _, v := range secretVars {
+		red.Add(getenv(v))
+	}
+	return red
 }
 
 // onlyCommand keeps just the command args name: urfave/cli's set-up walks

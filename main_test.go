@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"oauth2cred/flow"
 )
 
 // BenchmarkCachedToken measures the in-process part of a cached `token`
@@ -24,7 +26,7 @@ func BenchmarkCachedToken(b *testing.B) {
 	args := []string{"oauth2cred", "token", "--service", "b", "--client-id", "c", "--token-url", "https://h.example.com/t", "--auth-url", "https://h.example.com/a", "--token-dir", dir}
 	b.ReportAllocs()
 	for b.Loop() {
-		app := newApp(time.Now())
+		app := newApp(time.Now(), &flow.Redactor{})
 		onlyCommand(app, args)
 		withUsageErrors(app.Commands)
 		if err := app.RunContext(context.Background(), args); err != nil {

@@ -5,11 +5,7 @@ package flow
 // last.
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"net/url"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -23,19 +19,9 @@ func scrub(err error, secrets ...string) error {
 	if err == nil {
 		return nil
 	}
-	var forms []string
-	for _, sec := range secrets {
-		forms = append(forms, encodings(sec)...)
-	}
-	if len(forms) == 0 {
-		return err
-	}
-	replace := func(s string) string {
-		for _, f := range forms {
-			s = strings.ReplaceAll(s, f, "[redacted]")
-		}
-		return s
-	}
+	var r Redactor
+	r.Add(secrets...)
+	replace := r.Redact
 	var se *ServerError
 	if errors.As(err, &se) {
 		c := *se
@@ -50,34 +36,6 @@ func scrub(err error, secrets ...string) error {
 		return errors.New(msg)
 	}
 	return err
-}
-
-// encodings lists the forms a secret can take on the way back: as sent,
-// URL-encoded (query and path), JSON-escaped, and base64 (Basic auth
-// carries it so, with or without the client id before it).
-func encodings(sec string) []string {
-	if len(sec) < 4 {
-		return nil
-	}
-	j, _ := json.Marshal(sec)
-	forms := []string{sec, url.QueryEscape(sec), url.PathEscape(sec), strings.Trim(string(j), `"`)}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		b := enc.EncodeToString([]byte(sec))
-		// A base64 run aligned anywhere else differs at its ends; its
-		// middle is stable, and long enough to be unmistakable.
-		if len(b) > 8 {
-			forms = append(forms, b[:len(b)-4])
-		}
-		for _, prefix := range []string{":", "x:"} {
-			b := enc.EncodeToString([]byte(prefix + url.QueryEscape(sec)))
-			if len(b) > 12 {
-				forms = append(forms, b[4:len(b)-4])
-			}
-		}
-	}
-	// Longest first, so a form that contains another goes whole.
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	return slices.Compact(forms)
 }
 
 // clean makes server-supplied text safe for one terminal line: terminal

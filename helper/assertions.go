@@ -39,6 +39,7 @@ type jwtSource struct {
 	source   string // github-actions, gitlab, env
 	envName  string
 	audience string
+	red      *flow.Redactor // learns every JWT fetched
 }
 
 // assertion returns the client's assertion maker, or nil when the client
@@ -54,11 +55,13 @@ func (s *Session) assertion(client *http.Client, issuer string) (flow.Assertion,
 			return nil, err
 		}
 		return func(_ context.Context, aud string) (string, error) {
-			return signer.sign(s.svc.ClientID, aud, issuer)
+			a, err := signer.sign(s.svc.ClientID, aud, issuer)
+			s.set.Redact.Add(a)
+			return a, err
 		}, nil
 	case s.svc.ClientAssertionFile != "" || s.svc.ClientAssertionSource != "":
 		src := jwtSource{what: "client assertion", file: s.svc.ClientAssertionFile, source: s.svc.ClientAssertionSource,
-			envName: s.svc.ClientAssertionEnv, audience: s.svc.ClientAssertionAudience}
+			envName: s.svc.ClientAssertionEnv, audience: s.svc.ClientAssertionAudience, red: s.set.Redact}
 		return func(ctx context.Context, aud string) (string, error) {
 			return src.get(ctx, client, s.set.env, orElse(src.audience, issuer))
 		}, nil
@@ -97,6 +100,7 @@ func (j jwtSource) get(ctx context.Context, client *http.Client, env func(string
 	if err != nil {
 		return "", err
 	}
+	j.red.Add(tok)
 	if exp := jwtExpiry(tok); !exp.IsZero() && time.Now().After(exp) {
 		return "", needCI("the %s from %s expired at %s; its source must renew it", j.what, j.origin(), exp.UTC().Format(time.RFC3339))
 	}

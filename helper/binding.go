@@ -169,6 +169,7 @@ func (s *Session) record(cfg *flow.Config, ft *flow.Token) *persist.Token {
 		Grant:           s.svc.grant(),
 		ClientAuth:      cfg.SettledAuth(),
 	}
+	s.learn(t)
 	if t.Grant == grantExchange {
 		t.Audience, t.Resource = s.svc.Audience, s.svc.Resource
 		t.SubjectTokenType, t.RequestedTokenType = s.svc.SubjectTokenType, s.svc.RequestedTokenType

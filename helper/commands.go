@@ -264,7 +264,8 @@ func KubeconfigUser(set *Settings, stdout io.Writer, args []string) error {
 		return err
 	}
 	for _, a := range args {
-		if a == "--client-secret" || strings.HasPrefix(a, "--client-secret=") {
+		// Any spelling urfave/cli takes: --x, -x, --x=V, -x=V.
+		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); strings.HasPrefix(a, "-") && name == "client-secret" {
 			// A kubeconfig is copied, shared and committed: no secret in it.
 			return usageErr("setup kubectl does not write --client-secret into a kubeconfig; pass --client-secret-file FILE (or set OAUTH2CRED_CLIENT_SECRET where kubectl runs)")
 		}

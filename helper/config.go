@@ -3,6 +3,7 @@ package helper
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"oauth2cred/flow"
 )
 
 // Settings are the global flags and the process environment of one call.
@@ -30,7 +33,10 @@ type Settings struct {
 	LoginTimeout   time.Duration // the person's part of a sign-in; 0: 5 min
 	Cooldown       time.Duration // after an abandoned sign-in; 0: 10 min
 	Getenv         func(string) string
-	Stderr         *os.File
+	// Stderr is where messages go, behind Redact.
+	Stderr io.Writer
+	// Redact knows every secret of the call; every message passes it.
+	Redact *flow.Redactor
 	// Started is when the call began; zero means now.
 	Started      time.Time
 	startChecked bool
@@ -156,7 +162,7 @@ func loadConfig(path string, explicit bool) (*config, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, usageErr("config file %s, line %d: %s", path, pe.Position.Line, pe.Message)
+			return nil, usageErr("config file %s, line %d: %s", path, pe.Position.Line, parseProblem(data, pe))
 		}
 		return nil, usageErr("config file %s: %v", path, err)
 	}
@@ -181,6 +187,21 @@ func loadConfig(path string, explicit bool) (*config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// parseProblem says what is wrong at a TOML parse error without repeating
+// a secret: the parser quotes the text it choked on, and an unquoted
+// client_secret = Gx… is exactly such text.
+func parseProblem(data []byte, pe toml.ParseError) string {
+	lines := strings.Split(string(data), "\n")
+	line := ""
+	if n := pe.Position.Line; n >= 1 && n <= len(lines) {
+		line = strings.ToLower(lines[n-1])
+	}
+	if strings.Contains(line, "secret") || strings.Contains(strings.ToLower(pe.LastKey), "secret") {
+		return "the value there is not valid TOML (put strings in double quotes); it is not shown, as it may be a secret"
+	}
+	return pe.Message
 }
 
 // service returns the definition of name, or what is wrong with it.

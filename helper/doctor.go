@@ -18,7 +18,7 @@ import (
 // ✓ and what was found, or ✗ and the fix. It never prints a secret. It
 // fails (exit 1) when any check fails.
 func Doctor(ctx context.Context, set *Settings, stdout io.Writer) error {
-	d := &doctor{out: stdout}
+	d := &doctor{out: set.Redact.Writer(stdout)}
 	path, explicit := set.configPath()
 	if _, err := loadConfig(path, explicit); err != nil {
 		d.fail("config file", "%v", err)
@@ -136,10 +136,24 @@ func (d *doctor) gitHelpers(s *Session, url string) {
 	case len(helpers) == 0:
 		d.fail("git helpers", "git asks no helper for %s; %s", url, fix)
 	case !isOurs(helpers[0], s.svc.Name):
-		d.fail("git helpers", "%q answers for %s before oauth2cred (a storage helper serves dead tokens); %s", helpers[0], url, fix)
+		d.fail("git helpers", "%s answers for %s before oauth2cred (a storage helper serves dead tokens); %s", helperName(helpers[0]), url, fix)
 	default:
 		d.ok("git helpers", "git asks oauth2cred first for %s", url)
 	}
+}
+
+// helperName names another helper without its arguments, which may hold
+// anything (a shell helper's "!f() { echo password=…; }; f"): the
+// helper's program, or "a shell-command helper".
+func helperName(helper string) string {
+	if strings.HasPrefix(strings.TrimSpace(helper), "!") {
+		return "a shell-command helper (!…)"
+	}
+	fields := strings.Fields(helper)
+	if len(fields) == 0 {
+		return "an empty helper"
+	}
+	return fmt.Sprintf("%q", fields[0])
 }
 
 func isOurs(helper, service string) bool {

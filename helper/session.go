@@ -84,7 +84,7 @@ func Open(set *Settings) (*Session, error) {
 		svc:     svc,
 		set:     set,
 		dir:     dir,
-		ui:      &ui{stderr: set.Stderr},
+		ui:      &ui{stderr: set.Stderr, red: set.Redact},
 		person:  !set.NonInteractive && !set.ci(),
 		source:  source,
 		account: set.Account,
@@ -109,6 +109,13 @@ func savedRecord(dir persist.Dir, name, account string) (*persist.Token, error) 
 		}
 	}
 	return dir.Load(name)
+}
+
+// learn tells the call's redactor the secrets of a token it holds.
+func (s *Session) learn(t *persist.Token) {
+	if t != nil {
+		s.set.Redact.Add(t.AccessToken, t.RefreshToken, t.IDToken)
+	}
 }
 
 // Close releases the terminal.
@@ -150,6 +157,7 @@ func (s *Session) buildConfig(ctx context.Context) (*flow.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.set.Redact.Add(secret)
 	var log io.Writer
 	if s.set.Verbose {
 		log = s.set.Stderr

@@ -193,7 +193,7 @@ func (s *Session) unattendedFlow(ctx context.Context, wasSaved bool) (*persist.T
 			return nil, err
 		}
 		src := jwtSource{what: "subject token", file: s.svc.SubjectTokenFile, source: s.svc.SubjectTokenSource,
-			envName: s.svc.SubjectTokenEnv, audience: s.svc.ClientAssertionAudience}
+			envName: s.svc.SubjectTokenEnv, audience: s.svc.ClientAssertionAudience, red: s.set.Redact}
 		var subject string
 		subject, err = src.get(ctx, cfg.Client, s.set.env, orElse(src.audience, cfg.Endpoints.Issuer))
 		if err != nil {

@@ -18,16 +18,27 @@ func (s *Session) keyringOnly() bool { return s.svc.Storage == "keyring" }
 // never writes: a file restored from the keyring is restored under the
 // lock, by load.
 func (s *Session) peek() (*persist.Token, error) {
+	var t *persist.Token
+	var err error
 	if s.keyringOnly() {
-		return s.loadKeyringOnly()
+		t, err = s.loadKeyringOnly()
+	} else {
+		t, err = s.dir.Load(s.key())
 	}
-	return s.dir.Load(s.key())
+	s.learn(t)
+	return t, err
 }
 
 // load reads the saved token under the lock: the file first, the keyring
 // copy when the file is missing or damaged (and then the file is restored
 // from it, only when the copy belongs to this configuration).
 func (s *Session) load() (*persist.Token, error) {
+	t, err := s.load1()
+	s.learn(t)
+	return t, err
+}
+
+func (s *Session) load1() (*persist.Token, error) {
 	if s.keyringOnly() {
 		return s.loadKeyringOnly()
 	}

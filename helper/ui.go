@@ -18,7 +18,8 @@ import (
 // ui reaches the person: the controlling terminal when there is one (stdin
 // and stdout carry the protocols), else stderr for messages only.
 type ui struct {
-	stderr   io.Writer
+	stderr   io.Writer // behind red
+	red      *flow.Redactor
 	tty      *os.File
 	ttyTried bool
 	noTTY    bool // the front end says nobody is at a terminal
@@ -39,7 +40,7 @@ func (u *ui) terminal() *os.File {
 
 func (u *ui) out() io.Writer {
 	if t := u.terminal(); t != nil {
-		return t
+		return u.red.Writer(t)
 	}
 	return u.stderr
 }

@@ -183,3 +183,61 @@ func TestGitHubIDTokenRequestHonoursTimeout(t *testing.T) {
 		t.Fatalf("exit %d after %v\n%s", r.code, took, r.stderr)
 	}
 }
+
+// Issue 21.9: the variable named by --client-assertion-env carries a
+// credential, so the browser does not inherit it either.
+func TestBrowserGetsNoAssertionVariable(t *testing.T) {
+	w := newWorld(t, 0)
+	dump := filepath.Join(w.home, "browser-env")
+	script := filepath.Join(w.home, "browser")
+	os.WriteFile(script, []byte("#!/bin/sh\nenv >> "+dump+"\nexec "+bin.browser+" \"$1\"\n"), 0o755)
+	const jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJjaS1qb2IifQ.assertion-sig-xyz"
+	w.addSecret(jwt)
+	w.runWith(cmdOpts{env: []string{"BROWSER=" + script, "CI_JOB_JWT_V2=" + jwt}}, "token", "--login-timeout", "20s", "--service", "asr",
+		"--issuer", w.op.Issuer, "--client-id", op.NativeID, "--scope", "openid offline_access",
+		"--client-assertion-source", "env", "--client-assertion-env", "CI_JOB_JWT_V2")
+	b, err := os.ReadFile(dump)
+	if err != nil || !strings.Contains(string(b), "OAUTH2CRED_TOKEN_DIR=") {
+		t.Fatalf("the browser did not run: %v", err)
+	}
+	if strings.Contains(string(b), "CI_JOB_JWT_V2") || strings.Contains(string(b), jwt) {
+		t.Fatal("the browser inherited the client assertion")
+	}
+}
+
+// Issue 21.9: secrets a person typed or configured are never echoed: in
+// the "flags go after the command" correction, a TOML error, doctor's
+// report of another helper, or a kubeconfig written with one-dash flags.
+func TestSecretsNeverEchoed(t *testing.T) {
+	w := newWorld(t, 0)
+	const flagSecret, tomlSecret, ghp = "flag-secret-4242", "GxSecretValueOnlyLetters", "ghp_0123456789abcdefghijklmnop"
+	for _, s := range []string{flagSecret, tomlSecret, ghp} {
+		w.addSecret(s)
+	}
+	r := w.run("--service", "s", "--client-secret", flagSecret, "token")
+	if r.code != 2 || !strings.Contains(r.stderr, "flags go after the command") || strings.Contains(r.stderr, flagSecret) {
+		t.Errorf("flags before the command: exit %d\n%s", r.code, r.stderr)
+	}
+	cfg := filepath.Join(w.home, "config.toml")
+	os.WriteFile(cfg, []byte("[services.s]\nclient_id = \"c\"\nclient_secret = "+tomlSecret+"\n"), 0o600)
+	r = w.run("token", "--service", "s", "--config", cfg)
+	if r.code != 2 || !strings.Contains(r.stderr, "line 3") || strings.Contains(r.stderr, tomlSecret) {
+		t.Errorf("TOML error: exit %d\n%s", r.code, r.stderr)
+	}
+	r = w.run("doctor", "--service", "s", "--config", cfg)
+	if strings.Contains(r.stdout+r.stderr, tomlSecret) {
+		t.Errorf("doctor repeated the secret\n%s%s", r.stdout, r.stderr)
+	}
+	gitconfig := filepath.Join(w.home, "gitconfig")
+	os.WriteFile(gitconfig, []byte("[credential]\n\thelper = \"!f() { echo password="+ghp+"; }; f\"\n"), 0o644)
+	r = w.runWith(cmdOpts{env: []string{"GIT_CONFIG_GLOBAL=" + gitconfig}}, append([]string{"doctor"}, w.service("d", "--host", "git.example.com")...)...)
+	if !strings.Contains(r.stdout, "shell-command helper") || strings.Contains(r.stdout+r.stderr, ghp) {
+		t.Errorf("doctor and another helper\n%s%s", r.stdout, r.stderr)
+	}
+	for _, spelling := range [][]string{{"-client-secret", flagSecret}, {"-client-secret=" + flagSecret}, {"--client-secret=" + flagSecret}} {
+		r = w.run(append([]string{"setup", "kubectl", "--service", "k", "--issuer", w.op.Issuer, "--client-id", "c"}, spelling...)...)
+		if r.code != 2 || strings.Contains(r.stdout+r.stderr, flagSecret) {
+			t.Errorf("setup kubectl %v: exit %d\n%s%s", spelling, r.code, r.stdout, r.stderr)
+		}
+	}
+}
