@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"oauth2cred/flow"
+	"oauth2cred/persist"
 )
 
 // Settings are the global flags and the process environment of one call.
@@ -40,6 +41,14 @@ type Settings struct {
 	// Started is when the call began; zero means now.
 	Started      time.Time
 	startChecked bool
+}
+
+// store is the token directory. The seed's --token-dir . is the current
+// directory, which holds other things: that others may list it is warned
+// about when a token is saved there, not refused.
+func (s *Settings) store() persist.Dir {
+	p := s.tokenDir()
+	return persist.Dir{Path: p, Shared: filepath.Clean(p) == "."}
 }
 
 // started is when the call began: when its process was created where the

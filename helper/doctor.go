@@ -30,7 +30,7 @@ func Doctor(ctx context.Context, set *Settings, stdout io.Writer) error {
 		name = set.env("OAUTH2CRED_SERVICE")
 	}
 	if name == "" {
-		d.storeDir(persist.Dir{Path: set.tokenDir()})
+		d.storeDir(set.store())
 		return d.result()
 	}
 	s, err := Open(set)

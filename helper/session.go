@@ -58,7 +58,7 @@ func Open(set *Settings) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir := persist.Dir{Path: set.tokenDir()}
+	dir := set.store()
 	source := "flags"
 	if inConfig {
 		source = "config"

@@ -16,7 +16,7 @@ import (
 // "keyring") are listed too. A broken config file is reported, and the
 // token files are listed all the same.
 func Status(set *Settings, stdout io.Writer) error {
-	dir := persist.Dir{Path: set.tokenDir()}
+	dir := set.store()
 	keys, err := dir.Services()
 	if err != nil {
 		return failure(err)

@@ -85,6 +85,9 @@ func (s *Session) save(t *persist.Token) error {
 	if err := s.dir.Save(s.key(), t); err != nil {
 		return failure(err)
 	}
+	if s.dir.Shared && s.dir.Listable() {
+		s.ui.warn("others on this machine can list %s, where the token of %q is saved (its file name shows which services you use); run 'chmod go-r %s', or choose a private --token-dir", s.dir.Path, s.svc.Name, s.dir.Path)
+	}
 	s.excludeFromWorkTree()
 	if s.keyring != nil {
 		s.keyringWarn(s.keyring.Save(s.key(), t))

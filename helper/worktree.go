@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"oauth2cred/persist"
 )
 
 // A token directory inside a git work tree (`--token-dir .` in a checkout)
@@ -34,18 +36,34 @@ func (s *Session) excludeFromWorkTree() {
 	if hasLine(exclude, pattern) {
 		return
 	}
-	if err := os.MkdirAll(filepath.Dir(exclude), 0o755); err != nil {
-		s.ui.warn("the token file %s is inside the git work tree %s and could not be excluded from it (%v); keep it out of commits", s.location(), top, err)
+	if err := appendOwned(gitDir, exclude, fmt.Sprintf("# oauth2cred: tokens of %q, never to be committed\n%s\n", s.svc.Name, pattern)); err != nil {
+		s.ui.warn("the token file %s is inside the git work tree %s and was not excluded from it (%v); keep it out of commits", s.location(), top, err)
 		return
 	}
-	f, err := os.OpenFile(exclude, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	s.ui.warn("the token file %s is inside the git work tree %s; added %s to %s so it is never committed (a --token-dir outside any repository is safer)", s.location(), top, pattern, exclude)
+}
+
+// appendOwned appends text to a repository's exclude file only when the
+// repository, its info directory and the file are the user's own: another
+// user's .git/info/exclude may be a link to any file of ours.
+func appendOwned(gitDir, exclude, text string) error {
+	if err := persist.OwnedDir(gitDir); err != nil {
+		return err
+	}
+	info := filepath.Dir(exclude)
+	if err := os.Mkdir(info, 0o755); err != nil && !os.IsExist(err) {
+		return err
+	}
+	if err := persist.OwnedDir(info); err != nil {
+		return err
+	}
+	f, err := persist.OpenOwned(exclude, os.O_APPEND|os.O_CREATE|os.O_WRONLY)
 	if err != nil {
-		s.ui.warn("the token file %s is inside the git work tree %s and could not be excluded from it (%v); keep it out of commits", s.location(), top, err)
-		return
+		return err
 	}
 	defer f.Close()
-	fmt.Fprintf(f, "# oauth2cred: tokens of %q, never to be committed\n%s\n", s.svc.Name, pattern)
-	s.ui.warn("the token file %s is inside the git work tree %s; added %s to %s so it is never committed (a --token-dir outside any repository is safer)", s.location(), top, pattern, exclude)
+	_, err = f.WriteString(text)
+	return err
 }
 
 // workTreeOf finds the work tree holding dir and its git directory, by the
@@ -86,7 +104,7 @@ func commonDir(gitDir string) string {
 }
 
 func hasLine(path, line string) bool {
-	f, err := os.Open(path)
+	f, err := persist.OpenOwned(path, os.O_RDONLY)
 	if err != nil {
 		return false
 	}

@@ -185,7 +185,7 @@ func TestControlCharactersNeverPass(t *testing.T) {
 	}
 	tok := w.token("c")
 	tok.Scope = "repo \x1b]0;owned\x07\x1b[2Jread"
-	persist.Dir{Path: w.tokenDir}.Save("c", tok)
+	persist.Dir{Path: w.tokenDir, Shared: true}.Save("c", tok)
 	r = w.run("status")
 	if r.code != 0 || strings.ContainsAny(r.stdout, "\x1b\x07") || !strings.Contains(r.stdout, "scopes: repo read") {
 		t.Fatalf("status: %q", r.stdout)

@@ -216,7 +216,7 @@ func encodedForms(sec string) []string {
 // token reads the saved token of service.
 func (w *world) token(service string) *persist.Token {
 	w.t.Helper()
-	t, err := persist.Dir{Path: w.tokenDir}.Load(service)
+	t, err := persist.Dir{Path: w.tokenDir, Shared: true}.Load(service)
 	if err != nil {
 		w.t.Fatalf("loading the saved token of %s: %v", service, err)
 	}
@@ -229,7 +229,7 @@ func (w *world) age(service string) {
 	w.t.Helper()
 	t := w.token(service)
 	t.Expiry = time.Now().Add(-time.Minute).UTC()
-	if err := (persist.Dir{Path: w.tokenDir}).Save(service, t); err != nil {
+	if err := (persist.Dir{Path: w.tokenDir, Shared: true}).Save(service, t); err != nil {
 		w.t.Fatal(err)
 	}
 }

@@ -30,7 +30,7 @@ func TestKillDuringRefreshNeverTearsFile(t *testing.T) {
 	if r := w.run(append([]string{"token", "--save"}, l.args("crash")...)...); r.code != 0 {
 		t.Fatalf("login: %s", r.stderr)
 	}
-	dir := persist.Dir{Path: w.tokenDir}
+	dir := persist.Dir{Path: w.tokenDir, Shared: true}
 	// Kill at random points across a whole call: time three first.
 	var took []time.Duration
 	for range 3 {

@@ -118,7 +118,7 @@ func TestExpiredIDTokenNeverHandedOut(t *testing.T) {
 	tok := w.token("k")
 	tok.IDToken = expiredJWT()
 	tok.Expiry = time.Now().Add(-time.Minute)
-	persist.Dir{Path: w.tokenDir}.Save("k", tok)
+	persist.Dir{Path: w.tokenDir, Shared: true}.Save("k", tok)
 	w.op.NoRefreshIDToken.Store(true)
 	r := w.runWith(cmdOpts{env: []string{`KUBERNETES_EXEC_INFO={"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}`}}, append([]string{"kubectl"}, svc...)...)
 	if r.code != 3 || r.stdout != "" || !strings.Contains(r.stderr, "the server sent no new ID token with the refreshed access token, and the saved one has expired (add the openid scope") {
@@ -287,7 +287,7 @@ func TestGiteaPreset(t *testing.T) {
 	}
 	// A saved token (as a sign-in would leave it) and logout.
 	tok := &persist.Token{AccessToken: "gitea-access-123", RefreshToken: "gitea-refresh-123", TokenType: "Bearer", Expiry: time.Now().Add(time.Hour), ClientID: "app", Issuer: "http://" + host + "/", Bound: true}
-	persist.Dir{Path: w.tokenDir}.Save("forge", tok)
+	persist.Dir{Path: w.tokenDir, Shared: true}.Save("forge", tok)
 	r = w.run("logout", "--service", "forge", "--preset", "gitea", "--host", host, "--client-id", "app")
 	if r.code != 0 || !strings.Contains(r.stderr, "has no revocation endpoint: its refresh token stays valid there until it expires or you revoke it at the provider (http://"+host+"/user/settings/applications)") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)

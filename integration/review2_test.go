@@ -241,3 +241,36 @@ func TestSecretsNeverEchoed(t *testing.T) {
 		}
 	}
 }
+
+// Issue 21.10: a token directory inside another user's repository does not
+// make a save write through that user's .git/info/exclude (here a link to
+// a file of ours); the token is saved and a warning says why nothing was
+// excluded. Issue 21.11: a token directory others can list is refused with
+// the fix.
+func TestOtherUsersRepositoryAndListableDirectory(t *testing.T) {
+	u := newOtherUser(t)
+	w := newWorld(t, 0)
+	victim := filepath.Join(w.home, "victim.txt")
+	os.WriteFile(victim, []byte("mine\n"), 0o600)
+	repo := filepath.Join(w.home, "shared-repo")
+	os.Mkdir(repo, 0o777)
+	os.Chmod(repo, 0o777)
+	u.canReach(w.home)
+	u.as(t, "mkdir", "-p", filepath.Join(repo, ".git", "info"))
+	u.as(t, "ln", "-s", victim, filepath.Join(repo, ".git", "info", "exclude"))
+	tokens := filepath.Join(repo, "tokens")
+	r := w.run(append([]string{"token", "--save", "--token-dir", tokens}, w.service("ex")...)...)
+	if r.code != 0 || !strings.Contains(r.stderr, "was not excluded") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "mine\n" {
+		t.Fatalf("the save wrote through another user's exclude link: %q", b)
+	}
+	// A directory others can list: they see which services and accounts.
+	os.Chmod(tokens, 0o755)
+	u.as(t, "ls", tokens)
+	r = w.run(append([]string{"token", "--token-dir", tokens}, w.service("ex")...)...)
+	if r.code != 1 || !strings.Contains(r.stderr, "is readable by others (mode 0755); run 'chmod go-r "+tokens+"'") {
+		t.Fatalf("a listable token directory: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -27,6 +27,11 @@ func unsafe(format string, a ...any) error {
 // Dir is a directory of token files, one `.<service>-token` per service.
 type Dir struct {
 	Path string
+	// Shared: the person chose a directory that holds other things too
+	// (the seed's --token-dir .), so that others may list it is theirs to
+	// judge (Listable tells, for a warning); a token directory of its own
+	// must not be listable.
+	Shared bool
 }
 
 // File returns the token file path for service.
@@ -98,7 +103,7 @@ func checkOwned(path string, st fs.FileInfo, forbidden fs.FileMode, fix string) 
 	if uid, ok := ownerOf(st); ok && uid != os.Geteuid() {
 		return unsafe("%s belongs to another user (uid %d); if it is yours, run 'chown %d %s', else remove it", path, uid, os.Geteuid(), path)
 	}
-	if st.Mode().Perm()&forbidden != 0 {
+	if perm := st.Mode().Perm(); perm&forbidden != 0 {
 		what := "readable by others"
 		if forbidden == 0o022 {
 			what = "writable by others"
@@ -115,8 +120,10 @@ func leakAdvice(st fs.FileInfo) string {
 	return " and revoke the token if others could read it ('oauth2cred logout' does)"
 }
 
-// checkDir refuses a token directory that another user owns or can write
-// to: whoever can write there can plant or swap token files.
+// checkDir refuses a token directory that another user owns, can write to
+// (whoever can write there can plant or swap token files) or can list (the
+// names of the files tell which services and accounts a person uses; SPEC
+// §6). Passing through (0711) is allowed.
 func (d Dir) checkDir() error {
 	st, err := os.Stat(d.Path)
 	if err != nil {
@@ -125,7 +132,16 @@ func (d Dir) checkDir() error {
 	if !st.IsDir() {
 		return fmt.Errorf("token directory %s is not a directory", d.Path)
 	}
-	return checkOwned(d.Path, st, 0o022, "chmod go-w")
+	if err := checkOwned(d.Path, st, 0o022, "chmod go-w"); err != nil || d.Shared {
+		return err
+	}
+	return checkOwned(d.Path, st, 0o044, "chmod go-r")
+}
+
+// Listable reports whether others can list the directory's file names.
+func (d Dir) Listable() bool {
+	st, err := os.Stat(d.Path)
+	return err == nil && st.Mode().Perm()&0o044 != 0
 }
 
 // Save writes the token of service atomically: a temporary file in the same

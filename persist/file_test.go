@@ -55,7 +55,7 @@ func TestSaveLoad(t *testing.T) {
 }
 
 func TestLoadRefusesUnsafeFiles(t *testing.T) {
-	d := Dir{Path: t.TempDir()}
+	d := privateDir(t)
 	d.Save("loose", sample())
 	os.Chmod(d.File("loose"), 0o640)
 	os.Mkdir(d.File("dir"), 0o700)
@@ -89,7 +89,7 @@ func TestLoadRefusesUnsafeFiles(t *testing.T) {
 }
 
 func TestLockIsExclusiveAndDiesWithItsHolder(t *testing.T) {
-	d := Dir{Path: t.TempDir()}
+	d := privateDir(t)
 	unlock, err := d.Lock(context.Background(), "svc", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +144,7 @@ func FuzzDecode(f *testing.F) {
 // Issue 12.10: the sweep of temporary files takes only this service's own
 // temporary names, and Save keeps the 1 MiB bound that Load has.
 func TestSweepAndSaveBound(t *testing.T) {
-	d := Dir{Path: t.TempDir()}
+	d := privateDir(t)
 	d.Save("x-token.tmp5", sample())
 	own := filepath.Join(d.Path, ".x-token.tmp123")
 	os.WriteFile(own, nil, 0o600)
@@ -171,7 +171,7 @@ func TestSweepAndSaveBound(t *testing.T) {
 // Issue 12.8: a FIFO at the token path is refused at once, not opened for
 // a writer that never comes; a directory writable by others is refused.
 func TestFIFOAndOpenDirectoryRefused(t *testing.T) {
-	d := Dir{Path: t.TempDir()}
+	d := privateDir(t)
 	if err := syscall.Mkfifo(d.File("f"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -191,5 +191,43 @@ func TestFIFOAndOpenDirectoryRefused(t *testing.T) {
 	}
 	if err := d.Save("g", sample()); !errors.Is(err, ErrUnsafe) {
 		t.Fatalf("saved into an open directory: %v", err)
+	}
+}
+
+// privateDir is a token directory as the store makes one: 0700 (a
+// directory others can list is refused, and t.TempDir's is 0755).
+func privateDir(t *testing.T) Dir {
+	t.Helper()
+	d := Dir{Path: t.TempDir()}
+	if err := os.Chmod(d.Path, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// Issue 21.11: a token directory others can list is refused with the fix
+// (its file names tell which services and accounts are used); one they
+// may only pass through is fine.
+func TestDirectoryReadableByOthersRefused(t *testing.T) {
+	d := privateDir(t)
+	if err := d.Save("s", sample()); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(d.Path, 0o755)
+	if _, err := d.Load("s"); !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "readable by others") || !strings.Contains(err.Error(), "chmod go-r") {
+		t.Fatalf("0755: %v", err)
+	}
+	if err := d.Save("s", sample()); !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("saved into a listable directory: %v", err)
+	}
+	os.Chmod(d.Path, 0o711)
+	if _, err := d.Load("s"); err != nil {
+		t.Fatalf("0711: %v", err)
+	}
+	// The seed's --token-dir . names a directory that holds other things.
+	os.Chmod(d.Path, 0o755)
+	d.Shared = true
+	if _, err := d.Load("s"); err != nil || !d.Listable() {
+		t.Fatalf("shared 0755: %v", err)
 	}
 }
