@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -110,15 +109,13 @@ func (d *doctor) keyring(s *Session) {
 // gitHelpers checks that git asks oauth2cred first for url: helpers are
 // collected in config order, an empty value resets the list, as git does.
 func (d *doctor) gitHelpers(s *Session, url string) {
-	out, err := exec.Command("git", "config", "-z", "--get-regexp", `^credential\..*helper$`).Output()
+	out, err := gitConfig("-z", "--get-regexp", `^credential\..*helper$`)
 	if err != nil {
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-			d.fail("git helpers", "cannot read git's configuration (%v); is git installed?", err)
-			return
-		}
+		d.fail("git helpers", "%v", err)
+		return
 	}
 	var helpers []string
-	for _, entry := range strings.Split(string(out), "\x00") {
+	for _, entry := range strings.Split(out, "\x00") {
 		key, value, _ := strings.Cut(entry, "\n")
 		scope := strings.TrimSuffix(strings.TrimPrefix(key, "credential."), "helper")
 		scope = strings.TrimSuffix(scope, ".")

@@ -1,7 +1,6 @@
 package helper
 
 import (
-	"os/exec"
 	"strings"
 )
 
@@ -18,11 +17,11 @@ type gitNetwork struct {
 func (s *Session) gitNetwork(providerURL string) gitNetwork {
 	var n gitNetwork
 	get := func(key string) string {
-		out, err := exec.Command("git", "config", "--get-urlmatch", key, providerURL).Output()
+		out, err := gitConfig("--get-urlmatch", key, providerURL)
 		if err != nil {
 			return ""
 		}
-		return strings.TrimSpace(string(out))
+		return strings.TrimSpace(out)
 	}
 	n.proxy = get("http.proxy")
 	n.caFile = s.set.env("GIT_SSL_CAINFO")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,19 +24,27 @@ type GitSetup struct {
 // SetupGit writes, for every host of the service, an empty helper line
 // (so that helpers configured before, such as a storage helper, do not
 // answer first) and the oauth2cred line; and the service to the config file
-// when flags define it. Running it twice changes nothing.
+// when flags define it. Running it twice changes nothing. Where the
+// person's own lines already end with an empty one, none is added; where
+// one is added, a marker (oauth2cred.<url>.setupreset) says so, so that
+// unsetup removes exactly what setup wrote.
 func SetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
 	return eachHelperKey(set, gs, func(s *Session, url, key, helper string, have []string) error {
 		if slices.Contains(have, helper) {
 			fmt.Fprintf(set.Stderr, "oauth2cred: git already asks oauth2cred for %s\n", url)
 			return nil
 		}
-		for _, value := range []string{"", helper} {
+		var writes [][]string
+		if len(have) == 0 || have[len(have)-1] != "" {
+			writes = append(writes, []string{"--add", key, ""}, []string{markerKey(url), "true"})
+		}
+		writes = append(writes, []string{"--add", key, helper})
+		for _, w := range writes {
 			if gs.DryRun {
-				fmt.Fprintf(stdout, "git config %s --add %s %s\n", gs.Scope, key, shellQuote(value))
+				fmt.Fprintf(stdout, "git config %s %s\n", gs.Scope, shellJoin(w))
 				continue
 			}
-			if err := gitConfig(gs.Scope, "--add", key, value); err != nil {
+			if _, err := gitConfig(append([]string{gs.Scope}, w...)...); err != nil {
 				return err
 			}
 		}
@@ -53,20 +60,37 @@ func SetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
 	})
 }
 
+// markerKey records that setup added the empty helper line for url.
+func markerKey(url string) string { return "oauth2cred." + url + ".setupreset" }
+
 // UnsetupGit removes exactly the lines SetupGit wrote: the oauth2cred line
-// and the empty line written before it. git drops a section left empty, so
-// a configuration that had none is as it was, byte for byte.
+// and, when its marker says setup added it, the empty line written just
+// before it (never one the person wrote). git drops a section left empty,
+// so a configuration that had none is as it was, byte for byte.
 func UnsetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
 	return eachHelperKey(set, gs, func(s *Session, url, key, helper string, have []string) error {
-		if !slices.Contains(have, helper) {
+		i := slices.Index(have, helper)
+		if i < 0 {
 			return nil
 		}
-		for _, value := range []string{helper, ""} {
+		marker, err := gitConfig(gs.Scope, "--get", markerKey(url))
+		if err != nil {
+			return err
+		}
+		keep := slices.Delete(slices.Clone(have), i, i+1)
+		if strings.TrimSpace(marker) == "true" && i > 0 && have[i-1] == "" {
+			keep = slices.Delete(keep, i-1, i)
+		}
+		writes := unsetupWrites(gs.Scope, key, helper, have, keep)
+		if marker != "" {
+			writes = append(writes, []string{gs.Scope, "--unset", markerKey(url)})
+		}
+		for _, w := range writes {
 			if gs.DryRun {
-				fmt.Fprintf(stdout, "git config %s --fixed-value --unset-all %s %s\n", gs.Scope, key, shellQuote(value))
+				fmt.Fprintf(stdout, "git config %s\n", shellJoin(w))
 				continue
 			}
-			if err := gitConfig(gs.Scope, "--fixed-value", "--unset-all", key, value); err != nil {
+			if _, err := gitConfig(w...); err != nil {
 				return err
 			}
 		}
@@ -75,6 +99,35 @@ func UnsetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
 		}
 		return nil
 	}, nil)
+}
+
+// unsetupWrites are the git config calls that turn have into keep: the
+// helper line removed by its value; an empty line removed by value when it
+// is the only one, else (git cannot remove the n-th of equal values) the
+// key's values written anew in order.
+func unsetupWrites(scope, key, helper string, have, keep []string) [][]string {
+	writes := [][]string{{scope, "--fixed-value", "--unset-all", key, helper}}
+	if len(have)-len(keep) < 2 {
+		return writes
+	}
+	if slices.Index(keep, "") < 0 { // the empty line was the only one
+		return append(writes, []string{scope, "--fixed-value", "--unset", key, ""})
+	}
+	writes = [][]string{{scope, "--unset-all", key}}
+	for _, v := range keep {
+		writes = append(writes, []string{scope, "--add", key, v})
+	}
+	return writes
+}
+
+// shellJoin shows a git config call as a command line: options and the
+// key as they are, the value (the last word after a key) quoted.
+func shellJoin(args []string) string {
+	q := slices.Clone(args)
+	if n := len(q); n >= 2 && !strings.HasPrefix(q[n-2], "-") {
+		q[n-1] = shellQuote(q[n-1])
+	}
+	return strings.Join(q, " ")
 }
 
 // eachHelperKey opens the service, runs first (when given), then do for
@@ -104,8 +157,8 @@ func eachHelperKey(set *Settings, gs GitSetup, do func(s *Session, url, key, hel
 	return nil
 }
 
-// gitURLs are the URLs git names the service's hosts by: https, or http
-// for this machine.
+// gitURLs are the URLs git names the service's hosts by: https, and http
+// too for this machine.
 func (s *Session) gitURLs() []string {
 	var out []string
 	for _, h := range s.svc.Hosts {
@@ -113,11 +166,12 @@ func (s *Session) gitURLs() []string {
 		if i := strings.LastIndexByte(h, ':'); i > 0 && !strings.HasSuffix(h, "]") {
 			hostname = h[:i]
 		}
-		scheme := "https"
+		// The helper serves https everywhere and plain http on this
+		// machine: a loopback host gets both lines.
 		if IsLoopback(strings.Trim(hostname, "[]")) {
-			scheme = "http"
+			out = append(out, "http://"+h)
 		}
-		out = append(out, scheme+"://"+h)
+		out = append(out, "https://"+h)
 	}
 	return out
 }
@@ -152,11 +206,16 @@ func (s *Session) writeConfig(dryRun bool, stdout io.Writer) error {
 	}
 	// Only the service's own table: a second [services] header would make
 	// the file invalid once two services were set up this way.
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "[services.%s]\n", s.svc.Name)
-	if err := toml.NewEncoder(&b).Encode(d); err != nil {
+	// The encoder writes the table's name, quoted where it must be:
+	// [services."work.gitlab"], not a nested table. Its [services] header
+	// goes: a file may hold many services appended this way.
+	var enc bytes.Buffer
+	e := toml.NewEncoder(&enc)
+	e.Indent = ""
+	if err := e.Encode(map[string]map[string]Definition{"services": {s.svc.Name: d}}); err != nil {
 		return failure(err)
 	}
+	b := bytes.NewBufferString(strings.TrimPrefix(enc.String(), "[services]\n"))
 	path, _ := s.set.configPath()
 	if dryRun {
 		fmt.Fprintf(stdout, "# append to %s:\n%s", path, b.String())
@@ -175,24 +234,4 @@ func (s *Session) writeConfig(dryRun bool, stdout io.Writer) error {
 	}
 	fmt.Fprintf(s.set.Stderr, "oauth2cred: wrote the service %q to %s\n", s.svc.Name, path)
 	return nil
-}
-
-func gitConfig(args ...string) error {
-	out, err := exec.Command("git", append([]string{"config"}, args...)...).CombinedOutput()
-	if err != nil {
-		return failure(fmt.Errorf("git config %s: %s", strings.Join(args, " "), strings.TrimSpace(string(out))))
-	}
-	return nil
-}
-
-// gitConfigAll returns every value of key in scope; none is no error.
-func gitConfigAll(scope, key string) ([]string, error) {
-	out, err := exec.Command("git", "config", scope, "-z", "--get-all", key).Output()
-	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 1 {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, failure(fmt.Errorf("cannot read git's configuration (%v); is git installed?", err))
-	}
-	return strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"), nil
 }

@@ -274,3 +274,77 @@ func TestOtherUsersRepositoryAndListableDirectory(t *testing.T) {
 		t.Fatalf("a listable token directory: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// Issue 21.12-21.14, real git 2.39 and 2.47: setup git serves a loopback
+// host on https too; unsetup git removes exactly what setup wrote and keeps
+// the empty helper line the person wrote (else their global store helper
+// would answer first again); a service name with a dot is written as a
+// quoted table that the helper then reads.
+func TestSetupGitExactly(t *testing.T) {
+	for _, git := range []string{"git", newGit(t)} {
+		t.Run(gitVersion(git), func(t *testing.T) {
+			w := newWorld(t, 0)
+			host := "127.0.0.1:" + strings.TrimPrefix(w.op.Issuer[strings.LastIndex(w.op.Issuer, ":"):], ":")
+			gitconfig := filepath.Join(w.home, ".gitconfig")
+			before := "[credential]\n\thelper = store\n[credential \"http://" + host + "\"]\n\thelper = \n"
+			os.WriteFile(gitconfig, []byte(before), 0o644)
+			env := []string{"GIT_CONFIG_GLOBAL=" + gitconfig}
+			cfg := filepath.Join(w.home, ".config", "oauth2cred", "config.toml")
+			os.MkdirAll(filepath.Dir(cfg), 0o700)
+			os.WriteFile(cfg, []byte("[services.work]\nissuer = \""+w.op.Issuer+"\"\nclient_id = \""+op.NativeID+"\"\nhosts = [\"work.example.com\"]\n"), 0o600)
+			svc := append(w.service("work.gitlab"), "--host", host)
+			if r := w.runWith(cmdOpts{env: env}, append([]string{"setup", "git"}, svc...)...); r.code != 0 {
+				t.Fatalf("setup git: exit %d\n%s", r.code, r.stderr)
+			}
+			// Both schemes of the loopback host ask oauth2cred; git itself says so.
+			for _, scheme := range []string{"http", "https"} {
+				out := w.exec(cmdOpts{env: env}, git, "config", "--get-urlmatch", "credential.helper", scheme+"://"+host+"/repo.git")
+				if !strings.Contains(out.stdout, "git --service work.gitlab") {
+					t.Errorf("%s://%s is not served: %q", scheme, host, out.stdout)
+				}
+			}
+			// The dotted service is one table, and its neighbour still works.
+			if b := mustRead(cfg); !strings.Contains(b, `[services."work.gitlab"]`) {
+				t.Errorf("config file:\n%s", b)
+			}
+			if r := w.run("login", "--save", "--service", "work.gitlab"); r.code != 0 {
+				t.Fatalf("the dotted service from the config file: exit %d\n%s", r.code, r.stderr)
+			}
+			if r := w.run("token", "--service", "work", "--no-save", "--non-interactive"); strings.Contains(r.stderr, "unknown key") {
+				t.Errorf("the neighbour service broke: %s", r.stderr)
+			}
+			// git on https to the loopback address gets the token.
+			fill := w.exec(cmdOpts{env: env, stdin: "protocol=https\nhost=" + host + "\n\n"}, git, "credential", "fill")
+			if fill.code != 0 || !strings.Contains(fill.stdout, "password="+w.token("work.gitlab").AccessToken) {
+				t.Fatalf("https fill: exit %d\n%s%s", fill.code, fill.stdout, fill.stderr)
+			}
+			if r := w.runWith(cmdOpts{env: env}, "unsetup", "git", "--service", "work.gitlab"); r.code != 0 {
+				t.Fatalf("unsetup git: exit %d\n%s", r.code, r.stderr)
+			}
+			if got := mustRead(gitconfig); got != before {
+				t.Errorf("after unsetup:\n%q\nwant\n%q", got, before)
+			}
+		})
+	}
+}
+
+// Issue 21.12 alone: the person's own empty helper line (which keeps their
+// global store helper away from this host) survives setup and unsetup.
+func TestUnsetupKeepsPersonsEmptyLine(t *testing.T) {
+	w := newWorld(t, 0)
+	gitconfig := filepath.Join(w.home, ".gitconfig")
+	before := "[credential]\n\thelper = store\n[credential \"https://git.example.com\"]\n\thelper = \n"
+	os.WriteFile(gitconfig, []byte(before), 0o644)
+	env := []string{"GIT_CONFIG_GLOBAL=" + gitconfig}
+	svc := append(w.service("forge"), "--host", "git.example.com")
+	if r := w.runWith(cmdOpts{env: env}, append([]string{"setup", "git"}, svc...)...); r.code != 0 {
+		t.Fatalf("setup git: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := w.runWith(cmdOpts{env: env}, "unsetup", "git", "--service", "forge"); r.code != 0 {
+		t.Fatalf("unsetup git: exit %d\n%s", r.code, r.stderr)
+	}
+	out := w.exec(cmdOpts{env: env}, "git", "config", "--get-urlmatch", "credential.helper", "https://git.example.com/r.git")
+	if got := mustRead(gitconfig); got != before || strings.TrimSpace(out.stdout) != "" {
+		t.Fatalf("after unsetup git answers with %q from:\n%s", out.stdout, got)
+	}
+}

@@ -1,0 +1,39 @@
+package helper
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+)
+
+// gitConfig is the one place that runs `git config`: for git's network
+// settings, doctor's view of the helpers, and setup's writes. It returns
+// git's output; a key that is not set (git's exit 1) is no error, just no
+// output. git's own message (never a value: git does not echo them) goes
+// into the error.
+func gitConfig(args ...string) (string, error) {
+	cmd := exec.Command("git", append([]string{"config"}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return string(out), nil
+	case errors.As(err, &ee) && ee.ExitCode() == 1 && stderr.Len() == 0:
+		return "", nil
+	case errors.As(err, &ee):
+		return "", failure(fmt.Errorf("git config %s: %s", strings.Join(args, " "), strings.TrimSpace(stderr.String())))
+	}
+	return "", failure(fmt.Errorf("cannot read git's configuration (%v); is git installed?", err))
+}
+
+// gitConfigAll returns every value of key in scope, in order.
+func gitConfigAll(scope, key string) ([]string, error) {
+	out, err := gitConfig(scope, "-z", "--get-all", key)
+	if err != nil || out == "" {
+		return nil, err
+	}
+	return strings.Split(strings.TrimSuffix(out, "\x00"), "\x00"), nil
+}
