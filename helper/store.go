@@ -77,7 +77,13 @@ func (s *Session) loadKeyringOnly() (*persist.Token, error) {
 func (s *Session) save(t *persist.Token) error {
 	t.SavedAt = time.Now().UTC()
 	if s.keyringOnly() {
-		if err := s.keyring.Save(s.key(), t); err != nil {
+		err := s.keyring.Save(s.key(), t)
+		var slim *persist.KeptSlimError
+		if errors.As(err, &slim) {
+			s.ui.warn("%v; with storage = \"keyring\" every call of %q refreshes (a token file keeps it whole)", err, s.svc.Name)
+			return nil
+		}
+		if err != nil {
 			return failure(fmt.Errorf("cannot save the token of %q in the OS keyring: %v", s.svc.Name, keyringProblem(err)))
 		}
 		return nil
@@ -109,6 +115,11 @@ func (s *Session) keyringWarn(err error) {
 		return
 	}
 	s.keyWarned = true
+	var slim *persist.KeptSlimError
+	if errors.As(err, &slim) {
+		s.ui.warn("%v; the token file keeps it whole", err)
+		return
+	}
 	s.ui.warn("%s; the token file goes on working without the keyring copy", keyringProblem(err))
 }
 
@@ -117,6 +128,9 @@ func (s *Session) keyringWarn(err error) {
 func keyringProblem(err error) string {
 	if errors.Is(err, persist.ErrNoKeyring) {
 		return "no OS keyring answered (no Secret Service on this session's D-Bus, or it is locked); start or unlock your desktop's keyring, or drop --keyring"
+	}
+	if errors.Is(err, persist.ErrKeyringTooBig) {
+		return "the OS keyring does not take an entry that large, and the token has no refresh token to keep instead"
 	}
 	return err.Error()
 }
