@@ -182,9 +182,9 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				Name:        "config",
 				Usage:       "the config file: where it is and its keys (also 'oauth2cred help config')",
 				UsageText:   "oauth2cred config",
-				Description: helper.ConfigHelp,
+				Description: helper.ConfigHelp(),
 				Action: func(c *cli.Context) error {
-					fmt.Println(helper.ConfigHelp)
+					fmt.Println(helper.ConfigHelp())
 					return nil
 				},
 			},

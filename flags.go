@@ -17,63 +17,112 @@ import (
 	"oauth2cred/helper"
 )
 
-// allFlags returns the flags every command accepts: urfave/cli v2 has no
-// inherited flags, and flags may stand before or after the operation.
+// flagKind is the kind of value a flag takes.
+type flagKind uint8
+
+const (
+	kString flagKind = iota
+	kList
+	kBool
+	kInt
+	kDuration
+)
+
+// flagSpec describes one flag every command takes.
+type flagSpec struct {
+	name  string
+	kind  flagKind
+	usage string
+}
+
+// flagTable is the one description of the flags every command accepts
+// (urfave/cli v2 has no inherited flags, and flags may stand before or
+// after the operation): urfave/cli's flags are made from it, and the hot
+// path parses with it. A static array: it costs nothing at start-up.
+var flagTable = [...]flagSpec{
+	{"service", kString, "service `NAME` ([A-Za-z0-9._-]{1,64}; env OAUTH2CRED_SERVICE)"},
+	{"account", kString, "which `ACCOUNT` of the service (default: the default account; for git, the URL's user name)"},
+	{"all-accounts", kBool, "logout: every account of the service"},
+	{"preset", kString, "built-in provider: github, gitlab, google, microsoft, gitea, forgejo, codeberg, bitbucket"},
+	{"client-id", kString, "OAuth client id (env OAUTH2CRED_CLIENT_ID)"},
+	{"client-secret", kString, "OAuth client secret; prefer --client-secret-file (env OAUTH2CRED_CLIENT_SECRET)"},
+	{"client-secret-file", kString, "read the client secret from `FILE`"},
+	{"client-auth", kString, "how the client secret is sent, basic or post, for every request (default: what the server accepts, Basic first)"},
+	{"client-key-file", kString, "PEM private key `FILE` (RSA or P-256): authenticate with private_key_jwt, no secret"},
+	{"client-key-id", kString, "kid of --client-key-file as registered at the provider"},
+	{"client-assertion-file", kString, "signed JWT `FILE` sent as client_assertion, re-read on every request (projected tokens rotate)"},
+	{"client-assertion-source", kString, "where the client assertion comes from: github-actions, gitlab or env"},
+	{"client-assertion-env", kString, "`VARIABLE` holding the JWT, for the gitlab and env sources (an id_tokens: entry)"},
+	{"client-assertion-audience", kString, "audience to ask GitHub Actions for (default: the issuer)"},
+	{"subject-token-file", kString, "token-exchange: the token to exchange, from `FILE` (re-read every time)"},
+	{"subject-token-source", kString, "token-exchange: github-actions, gitlab or env"},
+	{"subject-token-env", kString, "token-exchange: `VARIABLE` holding the token (gitlab and env sources)"},
+	{"subject-token-type", kString, "token-exchange: subject_token_type (default urn:ietf:params:oauth:token-type:jwt)"},
+	{"audience", kString, "token-exchange: audience of the token asked for"},
+	{"resource", kString, "token-exchange: resource of the token asked for"},
+	{"requested-token-type", kString, "token-exchange: requested_token_type (default …:access_token)"},
+	{"auth-url", kString, "authorization endpoint"},
+	{"token-url", kString, "token endpoint"},
+	{"refresh-url", kString, "endpoint for the refresh grant (default: the token endpoint)"},
+	{"device-url", kString, "device authorization endpoint (RFC 8628)"},
+	{"revoke-url", kString, "revocation endpoint (RFC 7009)"},
+	{"issuer", kString, "issuer `URL`; discovery fills every endpoint not given"},
+	{"scope", kList, "scope to ask for (repeatable; also space- or comma-separated)"},
+	{"method", kString, "how the token endpoint is called: post (RFC 6749) or get (legacy servers)"},
+	{"param", kList, "extra authorization parameter `key=value` (repeatable), e.g. access_type=offline"},
+	{"flow", kString, "auto, browser, device, client-credentials or token-exchange"},
+	{"host", kList, "host this service answers git for (repeatable; default: the host of the auth URL or issuer)"},
+	{"username", kString, "username handed to git (default oauth2)"},
+	{"token-type", kString, "token handed out: access_token or id_token"},
+	{"redirect-port", kInt, "loopback port for the browser flow (default: any free port)"},
+	{"redirect-url", kList, "exact redirect `URL` registered at the provider, http://127.0.0.1:PORT/PATH or http://localhost:PORT/PATH (repeatable: tried in order until a port is free)"},
+	{"ca-file", kString, "PEM `FILE` of extra CAs for the OAuth server"},
+	{"insecure-skip-tls-verify", kBool, "do not verify the OAuth server's certificate (warns every time)"},
+	{"git-bearer", kBool, "answer git >= 2.46 with an Authorization: Bearer credential"},
+	{"allow-no-expiry", kBool, "accept tokens without expires_in, used until a server rejects them (the github preset sets it)"},
+	{"token-dir", kString, "where .<service>-token files live (env OAUTH2CRED_TOKEN_DIR; default $XDG_STATE_HOME/oauth2cred)"},
+	{"keyring", kBool, "mirror every saved token into the OS keyring"},
+	{"keyring-only", kBool, "keep tokens only in the OS keyring, never in a file"},
+	{"save", kBool, "save a new token without asking"},
+	{"no-save", kBool, "never save a new token"},
+	{"non-interactive", kBool, "never prompt or open a browser; exit 3 when a person is needed"},
+	{"no-browser", kBool, "do not open a browser; print the address instead"},
+	{"config", kString, "config `FILE` (default $XDG_CONFIG_HOME/oauth2cred/config.toml)"},
+	{"timeout", kDuration, "limit for each server request (default 30s)"},
+	{"login-timeout", kDuration, "limit for the person's part of a sign-in, save prompt included (default 5m)"},
+	{"cooldown", kDuration, "after an abandoned sign-in, calls without a terminal fail fast for this long (default 10m)"},
+	{"verbose", kBool, "log each request to stderr, secrets redacted"},
+}
+
+// allFlags returns urfave/cli's flags for flagTable.
 func allFlags() []cli.Flag {
-	return []cli.Flag{
-		str(&cli.StringFlag{Name: "service", Usage: "service `NAME` ([A-Za-z0-9._-]{1,64}; env OAUTH2CRED_SERVICE)"}),
-		str(&cli.StringFlag{Name: "account", Usage: "which `ACCOUNT` of the service (default: the default account; for git, the URL's user name)"}),
-		boolean(&cli.BoolFlag{Name: "all-accounts", Usage: "logout: every account of the service"}),
-		str(&cli.StringFlag{Name: "preset", Usage: "built-in provider: github, gitlab, google, microsoft, gitea, forgejo, codeberg, bitbucket"}),
-		str(&cli.StringFlag{Name: "client-id", Usage: "OAuth client id (env OAUTH2CRED_CLIENT_ID)"}),
-		str(&cli.StringFlag{Name: "client-secret", Usage: "OAuth client secret; prefer --client-secret-file (env OAUTH2CRED_CLIENT_SECRET)"}),
-		str(&cli.StringFlag{Name: "client-secret-file", Usage: "read the client secret from `FILE`"}),
-		str(&cli.StringFlag{Name: "client-auth", Usage: "how the client secret is sent, basic or post, for every request (default: what the server accepts, Basic first)"}),
-		str(&cli.StringFlag{Name: "client-key-file", Usage: "PEM private key `FILE` (RSA or P-256): authenticate with private_key_jwt, no secret"}),
-		str(&cli.StringFlag{Name: "client-key-id", Usage: "kid of --client-key-file as registered at the provider"}),
-		str(&cli.StringFlag{Name: "client-assertion-file", Usage: "signed JWT `FILE` sent as client_assertion, re-read on every request (projected tokens rotate)"}),
-		str(&cli.StringFlag{Name: "client-assertion-source", Usage: "where the client assertion comes from: github-actions, gitlab or env"}),
-		str(&cli.StringFlag{Name: "client-assertion-env", Usage: "`VARIABLE` holding the JWT, for the gitlab and env sources (an id_tokens: entry)"}),
-		str(&cli.StringFlag{Name: "client-assertion-audience", Usage: "audience to ask GitHub Actions for (default: the issuer)"}),
-		str(&cli.StringFlag{Name: "subject-token-file", Usage: "token-exchange: the token to exchange, from `FILE` (re-read every time)"}),
-		str(&cli.StringFlag{Name: "subject-token-source", Usage: "token-exchange: github-actions, gitlab or env"}),
-		str(&cli.StringFlag{Name: "subject-token-env", Usage: "token-exchange: `VARIABLE` holding the token (gitlab and env sources)"}),
-		str(&cli.StringFlag{Name: "subject-token-type", Usage: "token-exchange: subject_token_type (default urn:ietf:params:oauth:token-type:jwt)"}),
-		str(&cli.StringFlag{Name: "audience", Usage: "token-exchange: audience of the token asked for"}),
-		str(&cli.StringFlag{Name: "resource", Usage: "token-exchange: resource of the token asked for"}),
-		str(&cli.StringFlag{Name: "requested-token-type", Usage: "token-exchange: requested_token_type (default …:access_token)"}),
-		str(&cli.StringFlag{Name: "auth-url", Usage: "authorization endpoint"}),
-		str(&cli.StringFlag{Name: "token-url", Usage: "token endpoint"}),
-		str(&cli.StringFlag{Name: "refresh-url", Usage: "endpoint for the refresh grant (default: the token endpoint)"}),
-		str(&cli.StringFlag{Name: "device-url", Usage: "device authorization endpoint (RFC 8628)"}),
-		str(&cli.StringFlag{Name: "revoke-url", Usage: "revocation endpoint (RFC 7009)"}),
-		str(&cli.StringFlag{Name: "issuer", Usage: "issuer `URL`; discovery fills every endpoint not given"}),
-		strs(&cli.StringSliceFlag{Name: "scope", Usage: "scope to ask for (repeatable; also space- or comma-separated)"}),
-		str(&cli.StringFlag{Name: "method", Usage: "how the token endpoint is called: post (RFC 6749) or get (legacy servers)"}),
-		strs(&cli.StringSliceFlag{Name: "param", Usage: "extra authorization parameter `key=value` (repeatable), e.g. access_type=offline"}),
-		str(&cli.StringFlag{Name: "flow", Usage: "auto, browser, device, client-credentials or token-exchange"}),
-		strs(&cli.StringSliceFlag{Name: "host", Usage: "host this service answers git for (repeatable; default: the host of the auth URL or issuer)"}),
-		str(&cli.StringFlag{Name: "username", Usage: "username handed to git (default oauth2)"}),
-		str(&cli.StringFlag{Name: "token-type", Usage: "token handed out: access_token or id_token"}),
-		integer(&cli.IntFlag{Name: "redirect-port", Usage: "loopback port for the browser flow (default: any free port)"}),
-		strs(&cli.StringSliceFlag{Name: "redirect-url", Usage: "exact redirect `URL` registered at the provider, http://127.0.0.1:PORT/PATH or http://localhost:PORT/PATH (repeatable: tried in order until a port is free)"}),
-		str(&cli.StringFlag{Name: "ca-file", Usage: "PEM `FILE` of extra CAs for the OAuth server"}),
-		boolean(&cli.BoolFlag{Name: "insecure-skip-tls-verify", Usage: "do not verify the OAuth server's certificate (warns every time)"}),
-		boolean(&cli.BoolFlag{Name: "git-bearer", Usage: "answer git >= 2.46 with an Authorization: Bearer credential"}),
-		boolean(&cli.BoolFlag{Name: "allow-no-expiry", Usage: "accept tokens without expires_in, used until a server rejects them (the github preset sets it)"}),
-		str(&cli.StringFlag{Name: "token-dir", Usage: "where .<service>-token files live (env OAUTH2CRED_TOKEN_DIR; default $XDG_STATE_HOME/oauth2cred)"}),
-		boolean(&cli.BoolFlag{Name: "keyring", Usage: "mirror every saved token into the OS keyring"}),
-		boolean(&cli.BoolFlag{Name: "keyring-only", Usage: "keep tokens only in the OS keyring, never in a file"}),
-		boolean(&cli.BoolFlag{Name: "save", Usage: "save a new token without asking"}),
-		boolean(&cli.BoolFlag{Name: "no-save", Usage: "never save a new token"}),
-		boolean(&cli.BoolFlag{Name: "non-interactive", Usage: "never prompt or open a browser; exit 3 when a person is needed"}),
-		boolean(&cli.BoolFlag{Name: "no-browser", Usage: "do not open a browser; print the address instead"}),
-		str(&cli.StringFlag{Name: "config", Usage: "config `FILE` (default $XDG_CONFIG_HOME/oauth2cred/config.toml)"}),
-		duration(&cli.DurationFlag{Name: "timeout", Usage: "limit for each server request (default 30s)"}),
-		duration(&cli.DurationFlag{Name: "login-timeout", Usage: "limit for the person's part of a sign-in, save prompt included (default 5m)"}),
-		duration(&cli.DurationFlag{Name: "cooldown", Usage: "after an abandoned sign-in, calls without a terminal fail fast for this long (default 10m)"}),
-		boolean(&cli.BoolFlag{Name: "verbose", Usage: "log each request to stderr, secrets redacted"}),
+	out := make([]cli.Flag, 0, len(flagTable))
+	for _, f := range flagTable {
+		names := []string{f.name}
+		switch f.kind {
+		case kString:
+			out = append(out, stringFlag{&cli.StringFlag{Name: f.name, Usage: f.usage}, names})
+		case kList:
+			out = append(out, stringsFlag{&cli.StringSliceFlag{Name: f.name, Usage: f.usage}, names})
+		case kBool:
+			out = append(out, boolFlag{&cli.BoolFlag{Name: f.name, Usage: f.usage}, names})
+		case kInt:
+			out = append(out, intFlag{&cli.IntFlag{Name: f.name, Usage: f.usage}, names})
+		case kDuration:
+			out = append(out, durationFlag{&cli.DurationFlag{Name: f.name, Usage: f.usage}, names})
+		}
 	}
+	return out
+}
+
+// lookupFlag finds a flag of the table by name.
+func lookupFlag(name string) (flagSpec, bool) {
+	for _, f := range flagTable {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return flagSpec{}, false
 }
 
 // The flag wrappers below keep each flag's names in a slice. urfave/cli v2
@@ -157,33 +206,62 @@ func duration(f *cli.DurationFlag) cli.Flag {
 	return durationFlag{f, append([]string{f.Name}, f.Aliases...)}
 }
 
-// settings reads the flags of every level into helper settings; a flag
-// given at an inner level (git get --service X) wins over an outer one.
-func settings(c *cli.Context) (*helper.Settings, error) {
-	given := map[string]*cli.Context{}
+// flagSource is where the flags of one call were given: urfave/cli's
+// contexts, or the hot path's own parse of the command line. given names
+// the flags that were set.
+type flagSource interface {
+	given(name string) bool
+	String(name string) string
+	StringSlice(name string) []string
+	Bool(name string) bool
+	Int(name string) int
+	Duration(name string) time.Duration
+}
+
+// cliSource reads urfave/cli's contexts: a flag given at an inner level
+// (git get --service X) wins over an outer one.
+type cliSource struct{ at map[string]*cli.Context }
+
+func newCLISource(c *cli.Context) cliSource {
+	at := map[string]*cli.Context{}
 	lineage := c.Lineage()
 	for i := len(lineage) - 1; i >= 0; i-- {
 		for _, name := range lineage[i].LocalFlagNames() {
-			given[name] = lineage[i]
+			at[name] = lineage[i]
 		}
 	}
-	lookup := func(_ *cli.Context, name string) *cli.Context { return given[name] }
+	return cliSource{at}
+}
+
+func (s cliSource) given(name string) bool             { return s.at[name] != nil }
+func (s cliSource) String(name string) string          { return s.ctx(name).String(name) }
+func (s cliSource) StringSlice(name string) []string   { return s.ctx(name).StringSlice(name) }
+func (s cliSource) Bool(name string) bool              { return s.ctx(name).Bool(name) }
+func (s cliSource) Int(name string) int                { return s.ctx(name).Int(name) }
+func (s cliSource) Duration(name string) time.Duration { return s.ctx(name).Duration(name) }
+
+func (s cliSource) ctx(name string) *cli.Context { return s.at[name] }
+
+// settings reads the flags of every level into helper settings.
+func settings(c *cli.Context) (*helper.Settings, error) {
+	return settingsFrom(newCLISource(c))
+}
+
+// settingsFrom maps the flags given into helper settings.
+func settingsFrom(src flagSource) (*helper.Settings, error) {
 	str := func(name string) string {
-		if cc := lookup(c, name); cc != nil {
-			return cc.String(name)
+		if src.given(name) {
+			return src.String(name)
 		}
 		return ""
 	}
 	list := func(name string) []string {
-		if cc := lookup(c, name); cc != nil {
-			return cc.StringSlice(name)
+		if src.given(name) {
+			return src.StringSlice(name)
 		}
 		return nil
 	}
-	flag := func(name string) bool {
-		cc := lookup(c, name)
-		return cc != nil && cc.Bool(name)
-	}
+	flag := func(name string) bool { return src.given(name) && src.Bool(name) }
 	params, err := helper.ParseParams(list("param"))
 	if err != nil {
 		return nil, err
@@ -243,12 +321,12 @@ func settings(c *cli.Context) (*helper.Settings, error) {
 		Verbose:        flag("verbose"),
 		Stderr:         os.Stderr,
 	}
-	if cc := lookup(c, "redirect-port"); cc != nil {
-		set.Flags.RedirectPort = cc.Int("redirect-port")
+	if src.given("redirect-port") {
+		set.Flags.RedirectPort = src.Int("redirect-port")
 	}
 	for name, dst := range map[string]*time.Duration{"timeout": &set.Timeout, "login-timeout": &set.LoginTimeout, "cooldown": &set.Cooldown} {
-		if cc := lookup(c, name); cc != nil {
-			*dst = cc.Duration(name)
+		if src.given(name) {
+			*dst = src.Duration(name)
 			if *dst <= 0 {
 				return nil, &helper.ExitError{Code: helper.ExitUsage, Msg: "--" + name + " must be positive, e.g. 30s or 2m"}
 			}
@@ -301,7 +379,7 @@ func usageError(_ *cli.Context, err error, _ bool) error {
 		msg = "unknown flag " + dashes + name
 	}
 	// flag's own words: invalid value "5" for flag -timeout: parse error
-	if m := badValue.FindStringSubmatch(msg); m != nil {
+	if m := badValue().FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("--%s %s, not %q", m[2], valueKinds[m[2]], m[1])
 		if valueKinds[m[2]] == "" {
 			msg = fmt.Sprintf("--%s cannot take %q", m[2], m[1])
@@ -310,7 +388,11 @@ func usageError(_ *cli.Context, err error, _ bool) error {
 	return &helper.ExitError{Code: helper.ExitUsage, Msg: msg}
 }
 
-var badValue = regexp.MustCompile(`^invalid value "(.*)" for flag -+([a-z-]+): `)
+// badValue is compiled only for a usage error: at start-up it cost more
+// than a cached call's own work.
+func badValue() *regexp.Regexp {
+	return regexp.MustCompile(`^invalid value "(.*)" for flag -+([a-z-]+): `)
+}
 
 // valueKinds says what a flag with a typed value takes.
 var valueKinds = map[string]string{

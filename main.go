@@ -28,12 +28,14 @@ func main() {
 	// releases its lock and listener; the token file is only ever replaced
 	// by rename, so a kill cannot tear it.
 	red := callSecrets(args, os.Getenv)
-	app := newApp(started, red)
-	app.ErrWriter = red.Writer(os.Stderr)
-	onlyCommand(app, args)
-	withUsageErrors(app.Commands)
-	err := app.RunContext(context.Background(), args)
+	var err error
+	if cmd, op, src, ok := hotArgs(args); ok {
+		err = runHot(context.Background(), cmd, op, src, started, red)
+	} else {
+		err = runApp(args, started, red)
+	}
 	if err != nil {
+		app := newApp(started, red) // for the hints of a usage error
 		code := helper.ExitFailure
 		var ee *helper.ExitError
 		var ec cli.ExitCoder
@@ -53,6 +55,15 @@ func main() {
 		fmt.Fprintf(os.Stderr, "oauth2cred: %s\n", red.Redact(msg))
 		os.Exit(code)
 	}
+}
+
+// runApp runs every call that the hot path does not take.
+func runApp(args []string, started time.Time, red *flow.Redactor) error {
+	app := newApp(started, red)
+	app.ErrWriter = red.Writer(os.Stderr)
+	onlyCommand(app, args)
+	withUsageErrors(app.Commands)
+	return app.RunContext(context.Background(), args)
 }
 
 // secretFlags take a secret as their value.

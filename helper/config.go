@@ -269,8 +269,11 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// ConfigHelp is the help topic of the config file.
-var ConfigHelp = `The config file is $XDG_CONFIG_HOME/oauth2cred/config.toml (~/.config/oauth2cred/config.toml;
+// ConfigHelp is the help topic of the config file. It is made when asked
+// for: the list of keys comes from Definition by reflection, which at
+// start-up cost every cached call.
+func ConfigHelp() string {
+	return `The config file is $XDG_CONFIG_HOME/oauth2cred/config.toml (~/.config/oauth2cred/config.toml;
 --config FILE picks another). One table per service; keys are the flags' names with "_":
 
   [services.work-gitlab]
@@ -284,6 +287,7 @@ Keys: ` + strings.Join(configKeys(), " ") + `
 
 Sources, each overriding the one before: presets < config file < environment < flags.
 An unknown key is an error, with the nearest key named; a broken table affects only its service.`
+}
 
 // definition layers preset < config file < environment < flags, and says
 // whether the config file has the service.

@@ -2,72 +2,81 @@ package helper
 
 import "net"
 
-// presets are the providers people use most. The user still brings a
-// client id: these providers register OAuth apps per organisation.
-var presets = map[string]Definition{
-	"github": {
-		AuthURL:   "https://github.com/login/oauth/authorize",
-		TokenURL:  "https://github.com/login/oauth/access_token",
-		DeviceURL: "https://github.com/login/device/code",
-		Hosts:     []string{"github.com", "gist.github.com"},
-		Scopes:    []string{"repo", "gist", "workflow"},
-		Username:  "oauth2",
-		// OAuth apps' tokens never expire and come without expires_in.
-		AllowNoExpiry:       true,
-		NoClientCredentials: true,
-		AppsPage:            "https://github.com/settings/applications",
-		// GitHub preselects the account to sign in as from login=.
-		LoginHintParam: "login",
-	},
-	"gitlab": {
-		AuthURL:   "https://gitlab.com/oauth/authorize",
-		TokenURL:  "https://gitlab.com/oauth/token",
-		DeviceURL: "https://gitlab.com/oauth/authorize_device",
-		RevokeURL: "https://gitlab.com/oauth/revoke",
-		Hosts:     []string{"gitlab.com"},
-		Scopes:    []string{"read_repository", "write_repository"},
-		Username:  "oauth2",
-		AppsPage:  "https://gitlab.com/-/user_settings/applications",
-	},
-	"google": {
-		AuthURL:    "https://accounts.google.com/o/oauth2/v2/auth",
-		TokenURL:   "https://oauth2.googleapis.com/token",
-		DeviceURL:  "https://oauth2.googleapis.com/device/code",
-		RevokeURL:  "https://oauth2.googleapis.com/revoke",
-		Issuer:     "https://accounts.google.com",
-		Hosts:      []string{"source.developers.google.com"},
-		Scopes:     []string{"openid", "email", "https://www.googleapis.com/auth/cloud-platform"},
-		AuthParams: map[string]string{"access_type": "offline", "prompt": "consent"},
-		Username:   "oauth2",
-	},
-	"microsoft": {
-		AuthURL:   "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize",
-		TokenURL:  "https://login.microsoftonline.com/organizations/oauth2/v2.0/token",
-		DeviceURL: "https://login.microsoftonline.com/organizations/oauth2/v2.0/devicecode",
-		Hosts:     []string{"dev.azure.com"},
-		// Azure DevOps' resource id; offline_access brings the refresh token.
-		Scopes:   []string{"499b84ac-1321-427f-aa17-267ca6975798/.default", "offline_access"},
-		Username: "oauth2",
-	},
-	// Gitea and Forgejo are self-hosted: the issuer is derived from --host
-	// (see forgeIssuer), and discovery at /.well-known/openid-configuration
-	// gives the endpoints. They have no revocation endpoint and no
-	// client-credentials grant.
-	"gitea":   forge(""),
-	"forgejo": forge(""),
-	"codeberg": func() Definition {
-		d := forge("https://codeberg.org/")
-		d.Hosts = []string{"codeberg.org"}
-		return d
-	}(),
-	"bitbucket": {
-		AuthURL:  "https://bitbucket.org/site/oauth2/authorize",
-		TokenURL: "https://bitbucket.org/site/oauth2/access_token",
-		Hosts:    []string{"bitbucket.org"},
-		// Bitbucket Cloud takes OAuth access tokens as this user name.
-		Username: "x-token-auth",
-		AppsPage: "https://bitbucket.org/account/settings/app-authorizations/",
-	},
+// preset returns the built-in definition of a provider people use most.
+// The user still brings a client id: these providers register OAuth apps
+// per organisation. The table is made only when a preset is named: built
+// at start-up it cost every cached call.
+func preset(name string) (Definition, bool) {
+	d, ok := presetTable()[name]
+	return d, ok
+}
+
+func presetTable() map[string]Definition {
+	return map[string]Definition{
+		"github": {
+			AuthURL:   "https://github.com/login/oauth/authorize",
+			TokenURL:  "https://github.com/login/oauth/access_token",
+			DeviceURL: "https://github.com/login/device/code",
+			Hosts:     []string{"github.com", "gist.github.com"},
+			Scopes:    []string{"repo", "gist", "workflow"},
+			Username:  "oauth2",
+			// OAuth apps' tokens never expire and come without expires_in.
+			AllowNoExpiry:       true,
+			NoClientCredentials: true,
+			AppsPage:            "https://github.com/settings/applications",
+			// GitHub preselects the account to sign in as from login=.
+			LoginHintParam: "login",
+		},
+		"gitlab": {
+			AuthURL:   "https://gitlab.com/oauth/authorize",
+			TokenURL:  "https://gitlab.com/oauth/token",
+			DeviceURL: "https://gitlab.com/oauth/authorize_device",
+			RevokeURL: "https://gitlab.com/oauth/revoke",
+			Hosts:     []string{"gitlab.com"},
+			Scopes:    []string{"read_repository", "write_repository"},
+			Username:  "oauth2",
+			AppsPage:  "https://gitlab.com/-/user_settings/applications",
+		},
+		"google": {
+			AuthURL:    "https://accounts.google.com/o/oauth2/v2/auth",
+			TokenURL:   "https://oauth2.googleapis.com/token",
+			DeviceURL:  "https://oauth2.googleapis.com/device/code",
+			RevokeURL:  "https://oauth2.googleapis.com/revoke",
+			Issuer:     "https://accounts.google.com",
+			Hosts:      []string{"source.developers.google.com"},
+			Scopes:     []string{"openid", "email", "https://www.googleapis.com/auth/cloud-platform"},
+			AuthParams: map[string]string{"access_type": "offline", "prompt": "consent"},
+			Username:   "oauth2",
+		},
+		"microsoft": {
+			AuthURL:   "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize",
+			TokenURL:  "https://login.microsoftonline.com/organizations/oauth2/v2.0/token",
+			DeviceURL: "https://login.microsoftonline.com/organizations/oauth2/v2.0/devicecode",
+			Hosts:     []string{"dev.azure.com"},
+			// Azure DevOps' resource id; offline_access brings the refresh token.
+			Scopes:   []string{"499b84ac-1321-427f-aa17-267ca6975798/.default", "offline_access"},
+			Username: "oauth2",
+		},
+		// Gitea and Forgejo are self-hosted: the issuer is derived from --host
+		// (see forgeIssuer), and discovery at /.well-known/openid-configuration
+		// gives the endpoints. They have no revocation endpoint and no
+		// client-credentials grant.
+		"gitea":   forge(""),
+		"forgejo": forge(""),
+		"codeberg": func() Definition {
+			d := forge("https://codeberg.org/")
+			d.Hosts = []string{"codeberg.org"}
+			return d
+		}(),
+		"bitbucket": {
+			AuthURL:  "https://bitbucket.org/site/oauth2/authorize",
+			TokenURL: "https://bitbucket.org/site/oauth2/access_token",
+			Hosts:    []string{"bitbucket.org"},
+			// Bitbucket Cloud takes OAuth access tokens as this user name.
+			Username: "x-token-auth",
+			AppsPage: "https://bitbucket.org/account/settings/app-authorizations/",
+		},
+	}
 }
 
 func forge(issuer string) Definition {

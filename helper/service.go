@@ -113,10 +113,10 @@ func resolve(name string, d Definition) (*Service, error) {
 	if err := ValidName(name); err != nil {
 		return nil, err
 	}
-	if preset := d.Preset; preset != "" {
-		p, ok := presets[preset]
+	if pn := d.Preset; pn != "" {
+		p, ok := preset(pn)
 		if !ok {
-			return nil, usageErr("unknown preset %q; choose one of %s", preset, strings.Join(PresetNames(), ", "))
+			return nil, usageErr("unknown preset %q; choose one of %s", pn, strings.Join(PresetNames(), ", "))
 		}
 		p.overlay(d)
 		d = p

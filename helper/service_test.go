@@ -67,7 +67,7 @@ auth_params = { prompt = "consent" }
 
 func TestPresetsResolve(t *testing.T) {
 	for _, p := range PresetNames() {
-		svc, err := resolve("x", Definition{Preset: p, ClientID: "id", Hosts: presets[p].Hosts})
+		svc, err := resolve("x", Definition{Preset: p, ClientID: "id", Hosts: presetTable()[p].Hosts})
 		if p == "gitea" || p == "forgejo" {
 			if err == nil || !strings.Contains(err.Error(), "needs the forge's host") {
 				t.Fatalf("%s without a host: %v", p, err)

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"oauth2cred/helper"
+)
+
+// viaCLI parses args with urfave/cli as the slow path does, and returns
+// the settings the command's action would get.
+func viaCLI(t *testing.T, args []string) *helper.Settings {
+	t.Helper()
+	var got *helper.Settings
+	capture := func(c *cli.Context) error {
+		s, err := settings(c)
+		got = s
+		return err
+	}
+	flags := allFlags()
+	var ops []*cli.Command
+	for _, op := range []string{"get", "store", "erase"} {
+		ops = append(ops, &cli.Command{Name: op, Flags: flags, Action: capture})
+	}
+	app := &cli.App{Name: "oauth2cred", DisableSliceFlagSeparator: true, Commands: []*cli.Command{
+		{Name: "git", Flags: flags, Subcommands: ops, Action: capture},
+		{Name: "kubectl", Flags: flags, Action: capture},
+		{Name: "token", Flags: append(flags[:len(flags):len(flags)], stringFlag{&cli.StringFlag{Name: "format"}, []string{"format"}}), Action: capture},
+	}}
+	if err := app.RunContext(context.Background(), args); err != nil {
+		t.Fatalf("%v: %v", args, err)
+	}
+	return got
+}
+
+// The hot path reads a command line exactly as urfave/cli does, and leaves
+// every other command line to it.
+func TestHotPathParsesLikeCLI(t *testing.T) {
+	for _, args := range [][]string{
+		{"oauth2cred", "git", "--service", "s", "get"},
+		{"oauth2cred", "git", "get", "--service", "s", "--token-dir=/tmp/x"},
+		{"oauth2cred", "git", "--service", "s", "store", "--save", "--scope", "a b", "--scope=c,d", "--param", "k=v,w"},
+		{"oauth2cred", "git", "-service", "s", "erase", "-no-save", "--timeout", "5s", "--redirect-port", "8080", "--save=false"},
+		{"oauth2cred", "kubectl", "--service", "k", "--token-type", "id_token", "--keyring"},
+		{"oauth2cred", "token", "--service", "t", "--format", "json", "--host", "a", "--host", "b", "--client-id", "-c"},
+	} {
+		cmd, op, src, ok := hotArgs(args)
+		if !ok {
+			t.Fatalf("%v: not taken by the hot path", args)
+		}
+		hot, err := settingsFrom(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow := viaCLI(t, args)
+		if !reflect.DeepEqual(hot, slow) {
+			t.Errorf("%v (%s %s):\nhot  %+v\nslow %+v", args, cmd, op, hot, slow)
+		}
+	}
+	for _, args := range [][]string{
+		{"oauth2cred"},
+		{"oauth2cred", "login", "--service", "s"},
+		{"oauth2cred", "git", "--service", "s"},
+		{"oauth2cred", "git", "get", "store"},
+		{"oauth2cred", "git", "get", "--help"},
+		{"oauth2cred", "token", "--service", "s", "stray"},
+		{"oauth2cred", "token", "--timeout", "5"},
+		{"oauth2cred", "token", "--save=maybe"},
+		{"oauth2cred", "token", "--service"},
+		{"oauth2cred", "kubectl", "--format", "json"},
+		{"oauth2cred", "git", "get", "--", "--service"},
+		{"oauth2cred", "--service", "s", "token"},
+	} {
+		if _, _, _, ok := hotArgs(args); ok {
+			t.Errorf("%v: taken by the hot path", args)
+		}
+	}
+}
