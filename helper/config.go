@@ -38,6 +38,14 @@ type Settings struct {
 	Stderr io.Writer
 	// Redact knows every secret of the call; every message passes it.
 	Redact *flow.Redactor
+
+	// Seams, for tests and other front ends; zero values mean the real
+	// thing. Browser shows a (checked) address to the person instead of
+	// $BROWSER or the desktop's opener; KeyringBackend replaces the OS
+	// keyring; NoTerminal says nobody is at a terminal.
+	Browser        func(url string) error
+	KeyringBackend persist.KeyringBackend
+	NoTerminal     bool
 	// Started is when the call began; zero means now.
 	Started      time.Time
 	startChecked bool

@@ -84,13 +84,13 @@ func Open(set *Settings) (*Session, error) {
 		svc:     svc,
 		set:     set,
 		dir:     dir,
-		ui:      &ui{stderr: set.Stderr, red: set.Redact},
+		ui:      &ui{stderr: set.Stderr, red: set.Redact, noTTY: set.NoTerminal},
 		person:  !set.NonInteractive && !set.ci(),
 		source:  source,
 		account: set.Account,
 	}
 	if svc.Keyring {
-		s.keyring = &persist.Keyring{}
+		s.keyring = &persist.Keyring{Backend: set.KeyringBackend}
 	}
 	if svc.Insecure {
 		s.ui.warn("TLS verification is off for %q (--insecure-skip-tls-verify); anyone on the network can read its tokens", svc.Name)

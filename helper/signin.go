@@ -20,7 +20,7 @@ type asker struct {
 func (s *Session) asker() asker {
 	a := asker{tty: s.ui.terminal() != nil}
 	if !s.set.NoBrowser {
-		a.open = browserOpener(s.set.env, s.svc.secretVars())
+		a.open = browserOpener(s.set.Browser, s.set.env, s.svc.secretVars())
 	}
 	return a
 }

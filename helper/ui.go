@@ -114,8 +114,10 @@ func (u *ui) close() {
 //
 // Every address goes through flow.OpenableURL first, on the origins given:
 // what fails is printed by the caller, never opened.
-func browserOpener(env func(string) string, secretVars []string) opener {
-	launch := launcher(env, secretVars)
+func browserOpener(launch func(string) error, env func(string) string, secretVars []string) opener {
+	if launch == nil {
+		launch = launcher(env, secretVars)
+	}
 	if launch == nil {
 		return nil
 	}
