@@ -14,6 +14,7 @@ import (
 
 	"oauth2cred/flow"
 	"oauth2cred/helper"
+	"oauth2cred/helper/exit"
 )
 
 func newApp(started time.Time, red *flow.Redactor) *cli.App {
@@ -44,9 +45,9 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 		ExitErrHandler:            func(*cli.Context, error) {},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return &helper.ExitError{Code: helper.ExitUsage, Msg: fmt.Sprintf("unknown command %q; see 'oauth2cred --help'", c.Args().First())}
+				return &exit.Error{Code: exit.Usage, Msg: fmt.Sprintf("unknown command %q; see 'oauth2cred --help'", c.Args().First())}
 			}
-			return &helper.ExitError{Code: helper.ExitUsage, Msg: "no command given; see 'oauth2cred --help'"}
+			return &exit.Error{Code: exit.Usage, Msg: "no command given; see 'oauth2cred --help'"}
 		},
 		Commands: []*cli.Command{
 			{

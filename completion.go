@@ -3,11 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"oauth2cred/helper/exit"
 	"strings"
 
 	"github.com/urfave/cli/v2"
-
-	"oauth2cred/helper"
 )
 
 // completion prints a script that makes the shell ask oauth2cred itself for
@@ -15,7 +14,7 @@ import (
 // script urfave/cli writes from the app.
 func completion(app *cli.App, shell string, nargs int, w io.Writer) error {
 	if nargs > 1 {
-		return &helper.ExitError{Code: helper.ExitUsage, Msg: "completion takes one shell: bash, zsh or fish"}
+		return &exit.Error{Code: exit.Usage, Msg: "completion takes one shell: bash, zsh or fish"}
 	}
 	switch shell {
 	case "bash":
@@ -32,7 +31,7 @@ func completion(app *cli.App, shell string, nargs int, w io.Writer) error {
 		_, err = io.WriteString(w, s)
 		return err
 	}
-	return &helper.ExitError{Code: helper.ExitUsage, Msg: fmt.Sprintf("completion for %q is not available; choose bash, zsh or fish", shell)}
+	return &exit.Error{Code: exit.Usage, Msg: fmt.Sprintf("completion for %q is not available; choose bash, zsh or fish", shell)}
 }
 
 const bashCompletion = `# oauth2cred completion for bash: source <(oauth2cred completion bash)

@@ -15,6 +15,7 @@ import (
 
 	"oauth2cred/flow"
 	"oauth2cred/helper"
+	"oauth2cred/helper/exit"
 )
 
 // flagKind is the kind of value a flag takes.
@@ -328,12 +329,12 @@ func settingsFrom(src flagSource) (*helper.Settings, error) {
 		if src.given(name) {
 			*dst = src.Duration(name)
 			if *dst <= 0 {
-				return nil, &helper.ExitError{Code: helper.ExitUsage, Msg: "--" + name + " must be positive, e.g. 30s or 2m"}
+				return nil, &exit.Error{Code: exit.Usage, Msg: "--" + name + " must be positive, e.g. 30s or 2m"}
 			}
 		}
 	}
 	if set.Save && set.NoSave {
-		return nil, &helper.ExitError{Code: helper.ExitUsage, Msg: "--save and --no-save contradict each other; pass one"}
+		return nil, &exit.Error{Code: exit.Usage, Msg: "--save and --no-save contradict each other; pass one"}
 	}
 	return set, nil
 }
@@ -385,7 +386,7 @@ func usageError(_ *cli.Context, err error, _ bool) error {
 			msg = fmt.Sprintf("--%s cannot take %q", m[2], m[1])
 		}
 	}
-	return &helper.ExitError{Code: helper.ExitUsage, Msg: msg}
+	return &exit.Error{Code: exit.Usage, Msg: msg}
 }
 
 // badValue is compiled only for a usage error: at start-up it cost more
@@ -416,5 +417,5 @@ func checkArgs(c *cli.Context) error {
 	case helper.ValidName(arg) == nil && !c.IsSet("service"):
 		msg += fmt.Sprintf(" (did you mean --service %s?)", arg)
 	}
-	return &helper.ExitError{Code: helper.ExitUsage, Msg: msg}
+	return &exit.Error{Code: exit.Usage, Msg: msg}
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"oauth2cred/flow"
-	"oauth2cred/helper"
+	"oauth2cred/helper/exit"
 )
 
 func main() {
@@ -36,8 +36,8 @@ func main() {
 	}
 	if err != nil {
 		app := newApp(started, red) // for the hints of a usage error
-		code := helper.ExitFailure
-		var ee *helper.ExitError
+		code := exit.Failure
+		var ee *exit.Error
 		var ec cli.ExitCoder
 		switch {
 		case errors.As(err, &ee):
@@ -49,7 +49,7 @@ func main() {
 		if fixed, ok := flagsBeforeCommand(app, args, msg); ok {
 			msg = fixed
 		}
-		if code == helper.ExitUsage && !strings.Contains(msg, "--help") {
+		if code == exit.Usage && !strings.Contains(msg, "--help") {
 			msg += "; see '" + commandPath(app, args) + " --help'"
 		}
 		fmt.Fprintf(os.Stderr, "oauth2cred: %s\n", red.Redact(msg))

@@ -3,6 +3,7 @@ package helper
 import (
 	"fmt"
 	"net/url"
+	"oauth2cred/helper/exit"
 	"strings"
 )
 
@@ -31,7 +32,7 @@ func (s *Session) label() string {
 // validAccount checks an account name from --account or git's username=.
 func validAccount(a string) error {
 	if len(a) > 128 || strings.IndexFunc(a, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
-		return usageErr("account %q is not allowed; use at most 128 printable characters", a)
+		return exit.Usagef("account %q is not allowed; use at most 128 printable characters", a)
 	}
 	return nil
 }
@@ -68,7 +69,7 @@ func splitKey(key string) (service, account string) {
 func (s *Session) accounts() ([]string, error) {
 	keys, err := s.dir.Services()
 	if err != nil {
-		return nil, failure(err)
+		return nil, exit.Fail(err)
 	}
 	out := []string{""}
 	for _, k := range keys {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"oauth2cred/flow"
+	"oauth2cred/helper/exit"
 	"oauth2cred/persist"
 )
 
@@ -30,7 +31,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 	if err != nil && !errors.Is(err, persist.ErrNotFound) {
 		// A damaged file may be restored from the keyring, under the lock.
 		if s.keyring == nil || s.keyringOnly() || errors.Is(err, persist.ErrUnsafe) {
-			return nil, failure(err)
+			return nil, exit.Fail(err)
 		}
 		first = nil
 	}
@@ -50,7 +51,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 	defer unlock()
 	t, err := s.load()
 	if err != nil && !errors.Is(err, persist.ErrNotFound) {
-		return nil, failure(err)
+		return nil, exit.Fail(err)
 	}
 	if s.usable(t) || s.savedMeanwhile(first, t) {
 		s.verbose("served the token of %q from %s (saved while this call waited)", s.svc.Name, s.location())
@@ -74,7 +75,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 	case flow.SessionEnded(err):
 		return s.again(ctx, fmt.Sprintf("the saved session for %q has ended (the server refused its refresh token)", s.svc.Name))
 	}
-	return nil, failure(err)
+	return nil, exit.Fail(err)
 }
 
 // readyToSignIn runs before the lock when nothing is saved (and no keyring
@@ -83,7 +84,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 // a server that cannot be found fails here, before any file is made.
 func (s *Session) readyToSignIn(ctx context.Context) error {
 	if err := s.dir.Inspect(s.key()); err != nil {
-		return failure(err)
+		return exit.Fail(err)
 	}
 	if err := s.canSignIn(); err != nil {
 		return err
@@ -118,7 +119,7 @@ func (s *Session) again(ctx context.Context, reason string) (*persist.Token, err
 		return s.obtain(ctx, true)
 	}
 	if !s.person {
-		return nil, &ExitError{Code: ExitInteraction, Msg: fmt.Sprintf("%s and no one can sign in here; run '%s' in a terminal", reason, s.loginCommand())}
+		return nil, &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("%s and no one can sign in here; run '%s' in a terminal", reason, s.loginCommand())}
 	}
 	s.ui.say("%s; signing in again.", upperFirst(reason))
 	return s.obtain(ctx, true)
@@ -137,7 +138,7 @@ func (s *Session) Login(ctx context.Context) (*persist.Token, error) {
 
 func (s *Session) refresh(ctx context.Context, old *persist.Token) (*persist.Token, error) {
 	if old.Confidential && s.source == "token file" && !s.svc.authenticates() {
-		return nil, usageErr("the token of %q needs a refresh, and its client is confidential: give its secret with --client-secret-file FILE or OAUTH2CRED_CLIENT_SECRET (or add %q to the config file)", s.svc.Name, "client_secret_file")
+		return nil, exit.Usagef("the token of %q needs a refresh, and its client is confidential: give its secret with --client-secret-file FILE or OAUTH2CRED_CLIENT_SECRET (or add %q to the config file)", s.svc.Name, "client_secret_file")
 	}
 	cfg, err := s.flowConfig(ctx)
 	if err != nil {

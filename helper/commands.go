@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"oauth2cred/flow"
+	"oauth2cred/helper/exit"
 	"oauth2cred/persist"
 	"oauth2cred/protocol"
 )
@@ -22,7 +23,7 @@ var TokenFormats = []string{"token", "header", "json", "env"}
 // Token prints a valid token in format: the seed library's accessToken().
 func Token(ctx context.Context, set *Settings, format string, stdout io.Writer) error {
 	if !contains(TokenFormats, format) {
-		return usageErr("--format %q is not one of %s; see 'oauth2cred token --help'", format, strings.Join(TokenFormats, ", "))
+		return exit.Usagef("--format %q is not one of %s; see 'oauth2cred token --help'", format, strings.Join(TokenFormats, ", "))
 	}
 	s, err := Open(set)
 	if err != nil {
@@ -73,13 +74,13 @@ func (s *Session) handOut(ctx context.Context) (*persist.Token, string, time.Tim
 	}
 	value, expiry := s.wanted(t)
 	if value == "" {
-		return nil, "", time.Time{}, failure(fmt.Errorf("the server issued no %s for %q; for an ID token add --scope openid", s.svc.TokenType, s.svc.Name))
+		return nil, "", time.Time{}, exit.Fail(fmt.Errorf("the server issued no %s for %q; for an ID token add --scope openid", s.svc.TokenType, s.svc.Name))
 	}
 	if !expiry.IsZero() && !expiry.After(time.Now()) {
-		return nil, "", time.Time{}, failure(fmt.Errorf("the %s of %q has expired and no fresh one could be had; run '%s'", s.svc.TokenType, s.svc.Name, s.loginCommand()))
+		return nil, "", time.Time{}, exit.Fail(fmt.Errorf("the %s of %q has expired and no fresh one could be had; run '%s'", s.svc.TokenType, s.svc.Name, s.loginCommand()))
 	}
 	if err := checkTokenText(value); err != nil {
-		return nil, "", time.Time{}, failure(err)
+		return nil, "", time.Time{}, exit.Fail(err)
 	}
 	return t, value, expiry, nil
 }
@@ -133,13 +134,13 @@ func Git(ctx context.Context, set *Settings, op string, stdin io.Reader, stdout 
 	switch op {
 	case "get", "store", "erase":
 	case "":
-		return usageErr("git needs an operation: get, store or erase; see 'oauth2cred git --help'")
+		return exit.Usagef("git needs an operation: get, store or erase; see 'oauth2cred git --help'")
 	default:
-		return usageErr("unknown git operation %q; git calls get, store or erase; see 'oauth2cred git --help'", op)
+		return exit.Usagef("unknown git operation %q; git calls get, store or erase; see 'oauth2cred git --help'", op)
 	}
 	req, err := protocol.ReadCredential(stdin)
 	if err != nil {
-		return usageErr("%v", err)
+		return exit.Usagef("%v", err)
 	}
 	if op == "store" {
 		return nil // the token lives in our store; git's copy adds nothing
@@ -230,7 +231,7 @@ func (s *Service) servesGit(proto, host string) bool {
 func Kubectl(ctx context.Context, set *Settings, execInfo string, stdout io.Writer) error {
 	info, err := protocol.ParseExecInfo(execInfo)
 	if err != nil {
-		return usageErr("%v", err)
+		return exit.Usagef("%v", err)
 	}
 	s, err := Open(set)
 	if err != nil {
@@ -248,7 +249,7 @@ func Kubectl(ctx context.Context, set *Settings, execInfo string, stdout io.Writ
 	}
 	b, err := protocol.EncodeExecCredential(info.APIVersion, value, expiry)
 	if err != nil {
-		return failure(err)
+		return exit.Fail(err)
 	}
 	_, err = stdout.Write(b)
 	return err
@@ -267,7 +268,7 @@ func KubeconfigUser(set *Settings, stdout io.Writer, args []string) error {
 		// Any spelling urfave/cli takes: --x, -x, --x=V, -x=V.
 		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); strings.HasPrefix(a, "-") && name == "client-secret" {
 			// A kubeconfig is copied, shared and committed: no secret in it.
-			return usageErr("setup kubectl does not write --client-secret into a kubeconfig; pass --client-secret-file FILE (or set OAUTH2CRED_CLIENT_SECRET where kubectl runs)")
+			return exit.Usagef("setup kubectl does not write --client-secret into a kubeconfig; pass --client-secret-file FILE (or set OAUTH2CRED_CLIENT_SECRET where kubectl runs)")
 		}
 	}
 	exe, err := os.Executable()

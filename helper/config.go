@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"oauth2cred/flow"
+	"oauth2cred/helper/exit"
 	"oauth2cred/persist"
 )
 
@@ -170,7 +171,7 @@ func loadConfig(path string, explicit bool) (*config, error) {
 		if errors.Is(err, fs.ErrNotExist) && !explicit {
 			return cfg, nil
 		}
-		return nil, usageErr("cannot read config file: %v", err)
+		return nil, exit.Usagef("cannot read config file: %v", err)
 	}
 	var raw struct {
 		Services map[string]toml.Primitive `toml:"services"`
@@ -179,14 +180,14 @@ func loadConfig(path string, explicit bool) (*config, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, usageErr("config file %s, line %d: %s", path, pe.Position.Line, parseProblem(data, pe))
+			return nil, exit.Usagef("config file %s, line %d: %s", path, pe.Position.Line, parseProblem(data, pe))
 		}
-		return nil, usageErr("config file %s: %v", path, err)
+		return nil, exit.Usagef("config file %s: %v", path, err)
 	}
 	for name, prim := range raw.Services {
 		var d Definition
 		if err := md.PrimitiveDecode(prim, &d); err != nil {
-			cfg.broken[name] = usageErr("config file %s, service %q: %v", path, name, err)
+			cfg.broken[name] = exit.Usagef("config file %s, service %q: %v", path, name, err)
 			continue
 		}
 		cfg.services[name] = d
@@ -196,11 +197,11 @@ func loadConfig(path string, explicit bool) (*config, error) {
 		switch {
 		case len(parts) == 3 && parts[0] == "services":
 			if _, done := cfg.broken[parts[1]]; !done {
-				cfg.broken[parts[1]] = usageErr("config file %s, service %q: unknown key %q%s; see 'oauth2cred help config' for the keys", path, parts[1], parts[2], didYouMean(parts[2], configKeys()))
+				cfg.broken[parts[1]] = exit.Usagef("config file %s, service %q: unknown key %q%s; see 'oauth2cred help config' for the keys", path, parts[1], parts[2], didYouMean(parts[2], configKeys()))
 			}
 			delete(cfg.services, parts[1])
 		case len(parts) == 1:
-			return nil, usageErr("config file %s: unknown table or key %q (services go in [services.NAME]); see 'oauth2cred help config'", path, parts[0])
+			return nil, exit.Usagef("config file %s: unknown table or key %q (services go in [services.NAME]); see 'oauth2cred help config'", path, parts[0])
 		}
 	}
 	return cfg, nil

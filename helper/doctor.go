@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"oauth2cred/flow"
+	"oauth2cred/helper/exit"
 	"oauth2cred/persist"
 )
 
@@ -66,7 +67,7 @@ func (d *doctor) fail(check, format string, a ...any) {
 
 func (d *doctor) result() error {
 	if d.failed > 0 {
-		return &ExitError{Code: ExitFailure, Msg: fmt.Sprintf("doctor found %d problem(s); each ✗ line says how to fix it", d.failed)}
+		return &exit.Error{Code: exit.Failure, Msg: fmt.Sprintf("doctor found %d problem(s); each ✗ line says how to fix it", d.failed)}
 	}
 	return nil
 }

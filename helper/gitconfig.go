@@ -3,6 +3,7 @@ package helper
 import (
 	"errors"
 	"fmt"
+	"oauth2cred/helper/exit"
 	"os/exec"
 	"strings"
 )
@@ -24,9 +25,9 @@ func gitConfig(args ...string) (string, error) {
 	case errors.As(err, &ee) && ee.ExitCode() == 1 && stderr.Len() == 0:
 		return "", nil
 	case errors.As(err, &ee):
-		return "", failure(fmt.Errorf("git config %s: %s", strings.Join(args, " "), strings.TrimSpace(stderr.String())))
+		return "", exit.Fail(fmt.Errorf("git config %s: %s", strings.Join(args, " "), strings.TrimSpace(stderr.String())))
 	}
-	return "", failure(fmt.Errorf("cannot read git's configuration (%v); is git installed?", err))
+	return "", exit.Fail(fmt.Errorf("cannot read git's configuration (%v); is git installed?", err))
 }
 
 // gitConfigAll returns every value of key in scope, in order.

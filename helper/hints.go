@@ -2,6 +2,7 @@ package helper
 
 import (
 	"fmt"
+	"oauth2cred/helper/exit"
 	"strings"
 	"time"
 )
@@ -15,7 +16,7 @@ func (s *Session) needPerson() error {
 	if s.clientCredentialsPossible() {
 		msg += ", or pass --flow client-credentials"
 	}
-	return &ExitError{Code: ExitInteraction, Msg: msg}
+	return &exit.Error{Code: exit.Interaction, Msg: msg}
 }
 
 // clientCredentialsPossible: suggest the client-credentials flow only to a

@@ -16,6 +16,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
+	"oauth2cred/helper/exit"
 	"oauth2cred/integration/op"
 	"oauth2cred/persist"
 )
@@ -110,7 +111,7 @@ func (w *lifeWorld) age(key string) {
 }
 
 func exitCode(err error) int {
-	var ee *ExitError
+	var ee *exit.Error
 	if errors.As(err, &ee) {
 		return ee.Code
 	}
@@ -158,7 +159,7 @@ func TestLifecycleChangedConfiguration(t *testing.T) {
 	} {
 		before := w.op.Requests.Load()
 		_, err := w.token(w.settings(change, func(s *Settings) { s.NonInteractive = true }))
-		if exitCode(err) != ExitInteraction && !(err != nil && strings.Contains(err.Error(), "client")) {
+		if exitCode(err) != exit.Interaction && !(err != nil && strings.Contains(err.Error(), "client")) {
 			t.Fatalf("changed settings: %v", err)
 		}
 		if w.op.Count("/oauth/token refresh_token") != 0 {
@@ -193,7 +194,7 @@ func TestLifecycleDeadSessionAnswers(t *testing.T) {
 			}
 			w.age("s")
 			_, err := w.token(w.settings(func(s *Settings) { s.NonInteractive = true }))
-			if exitCode(err) != ExitInteraction || !strings.Contains(err.Error(), "has ended") {
+			if exitCode(err) != exit.Interaction || !strings.Contains(err.Error(), "has ended") {
 				t.Fatalf("%v", err)
 			}
 		})
@@ -249,7 +250,7 @@ func TestLifecycleKeyringRestore(t *testing.T) {
 	// A copy of another client's token is not restored.
 	d.Delete("s")
 	_, err = w.token(w.settings(withKeyring, func(s *Settings) { s.NonInteractive = true; s.Flags.ClientID = "web" }))
-	if exitCode(err) != ExitInteraction {
+	if exitCode(err) != exit.Interaction {
 		t.Fatalf("another client's copy: %v", err)
 	}
 	if _, err := d.Load("s"); !errors.Is(err, persist.ErrNotFound) {
@@ -272,7 +273,7 @@ func TestLifecycleCooldown(t *testing.T) {
 	opened := false
 	start := time.Now()
 	_, err := w.token(w.settings(func(s *Settings) { s.Browser = func(string) error { opened = true; return nil } }))
-	if exitCode(err) != ExitInteraction || !strings.Contains(err.Error(), "was abandoned") || opened || time.Since(start) > 2*time.Second {
+	if exitCode(err) != exit.Interaction || !strings.Contains(err.Error(), "was abandoned") || opened || time.Since(start) > 2*time.Second {
 		t.Fatalf("during the cool-down: %v (browser opened: %v)", err, opened)
 	}
 	if w.op.Count("/auth") != auths {

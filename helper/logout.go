@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"oauth2cred/helper/exit"
 	"oauth2cred/persist"
 )
 
@@ -27,7 +28,7 @@ func (s *Session) Drop(ctx context.Context, value string) error {
 		if errors.Is(err, persist.ErrNotFound) {
 			return nil
 		}
-		return failure(err)
+		return exit.Fail(err)
 	}
 	if t.AccessToken != value && t.IDToken != value {
 		return nil
@@ -73,7 +74,7 @@ func (s *Session) Logout(ctx context.Context) error {
 	}
 	s.dir.Sweep(s.key(), 0)
 	if revokeErr != nil {
-		return failure(fmt.Errorf("deleted the local token of %q, but %v; revoke it at the provider%s", s.svc.Name, revokeErr, s.appsPageHint()))
+		return exit.Fail(fmt.Errorf("deleted the local token of %q, but %v; revoke it at the provider%s", s.svc.Name, revokeErr, s.appsPageHint()))
 	}
 	s.ui.say("Logged out of %q.", s.svc.Name)
 	return nil

@@ -1,6 +1,9 @@
 package helper
 
-import "net"
+import (
+	"net"
+	"oauth2cred/helper/exit"
+)
 
 // preset returns the built-in definition of a provider people use most.
 // The user still brings a client id: these providers register OAuth apps
@@ -94,7 +97,7 @@ func forgeIssuer(s *Service) error {
 		return nil
 	}
 	if len(s.Hosts) == 0 {
-		return usageErr("the %s preset needs the forge's host: pass --host git.example.com (or --issuer https://git.example.com/)", s.Preset)
+		return exit.Usagef("the %s preset needs the forge's host: pass --host git.example.com (or --issuer https://git.example.com/)", s.Preset)
 	}
 	scheme := "https"
 	if h, _, err := net.SplitHostPort(s.Hosts[0]); (err == nil && IsLoopback(h)) || IsLoopback(s.Hosts[0]) {

@@ -1,13 +1,13 @@
 package helper
 
 import (
-	"fmt"
 	"net/url"
 	"os"
 	"reflect"
 	"strings"
 
 	"oauth2cred/flow"
+	"oauth2cred/helper/exit"
 )
 
 // Definition is one service as written in the config file, a preset, the
@@ -100,10 +100,10 @@ type Service struct {
 // ValidName reports whether name can name a service (and so a file).
 func ValidName(name string) error {
 	if name == "" {
-		return usageErr("no service named; pass --service NAME or set OAUTH2CRED_SERVICE")
+		return exit.Usagef("no service named; pass --service NAME or set OAUTH2CRED_SERVICE")
 	}
 	if !validName(name) {
-		return usageErr("service name %q is not allowed; use 1-64 letters, digits, '.', '_' or '-'", name)
+		return exit.Usagef("service name %q is not allowed; use 1-64 letters, digits, '.', '_' or '-'", name)
 	}
 	return nil
 }
@@ -116,7 +116,7 @@ func resolve(name string, d Definition) (*Service, error) {
 	if pn := d.Preset; pn != "" {
 		p, ok := preset(pn)
 		if !ok {
-			return nil, usageErr("unknown preset %q; choose one of %s", pn, strings.Join(PresetNames(), ", "))
+			return nil, exit.Usagef("unknown preset %q; choose one of %s", pn, strings.Join(PresetNames(), ", "))
 		}
 		p.overlay(d)
 		d = p
@@ -141,7 +141,7 @@ func resolve(name string, d Definition) (*Service, error) {
 	}
 	for _, h := range s.Hosts {
 		if h == "" || strings.ContainsAny(h, "/ @?#") {
-			return nil, usageErr("--host %q is not a host name (write example.com or example.com:8443)", h)
+			return nil, exit.Usagef("--host %q is not a host name (write example.com or example.com:8443)", h)
 		}
 	}
 	return s, nil
@@ -181,16 +181,16 @@ func (s *Service) checkChoices() error {
 	}
 	for _, c := range checks {
 		if !contains(c.allowed, c.value) {
-			return usageErr("%s %q is not one of %s", c.flag, c.value, strings.Join(c.allowed, ", "))
+			return exit.Usagef("%s %q is not one of %s", c.flag, c.value, strings.Join(c.allowed, ", "))
 		}
 	}
 	for k := range s.AuthParams {
 		if k == "" {
-			return usageErr("--param needs key=value")
+			return exit.Usagef("--param needs key=value")
 		}
 	}
 	if s.ClientID == "" {
-		return usageErr("no client id for service %q; pass --client-id, set OAUTH2CRED_CLIENT_ID, or add client_id to the config file", s.Name)
+		return exit.Usagef("no client id for service %q; pass --client-id, set OAUTH2CRED_CLIENT_ID, or add client_id to the config file", s.Name)
 	}
 	return nil
 }
@@ -215,26 +215,26 @@ func (s *Service) checkEndpoints() error {
 	}
 	switch {
 	case s.TokenURL == "" && !s.unattended() && s.AuthURL == "" && s.DeviceURL == "":
-		return usageErr("service %q has no endpoints; pass --issuer, or --auth-url and --token-url", s.Name)
+		return exit.Usagef("service %q has no endpoints; pass --issuer, or --auth-url and --token-url", s.Name)
 	case s.TokenURL == "":
-		return usageErr("service %q has no token endpoint; pass --token-url or --issuer", s.Name)
+		return exit.Usagef("service %q has no token endpoint; pass --token-url or --issuer", s.Name)
 	case s.Flow == "browser" && s.AuthURL == "":
-		return usageErr("the browser flow needs --auth-url (or --issuer)")
+		return exit.Usagef("the browser flow needs --auth-url (or --issuer)")
 	case s.Flow == "device" && s.DeviceURL == "":
-		return usageErr("the device flow needs --device-url (or --issuer)")
+		return exit.Usagef("the device flow needs --device-url (or --issuer)")
 	case s.Flow == "auto" && s.AuthURL == "" && s.DeviceURL == "":
-		return usageErr("service %q needs --auth-url or --device-url (or --issuer) to log in", s.Name)
+		return exit.Usagef("service %q needs --auth-url or --device-url (or --issuer) to log in", s.Name)
 	}
 	return nil
 }
 
 func (s *Service) checkRedirect() error {
 	if s.RedirectPort < 0 || s.RedirectPort > 65535 {
-		return usageErr("--redirect-port %d is not a port", s.RedirectPort)
+		return exit.Usagef("--redirect-port %d is not a port", s.RedirectPort)
 	}
 	for _, u := range s.RedirectURLs {
 		if _, err := flow.ParseRedirectURL(u); err != nil {
-			return usageErr("%v", err)
+			return exit.Usagef("%v", err)
 		}
 	}
 	return nil
@@ -250,7 +250,7 @@ func (s *Service) checkCI() error {
 // checkSubject: a token exchange needs the token to exchange.
 func (s *Service) checkSubject() error {
 	if s.Flow == "token-exchange" && s.SubjectTokenFile == "" && s.SubjectTokenSource == "" {
-		return usageErr("--flow token-exchange needs the token to exchange: --subject-token-file FILE or --subject-token-source github-actions|gitlab|env")
+		return exit.Usagef("--flow token-exchange needs the token to exchange: --subject-token-file FILE or --subject-token-source github-actions|gitlab|env")
 	}
 	return nil
 }
@@ -273,13 +273,13 @@ func validName(name string) bool {
 func checkURL(flag, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return usageErr("%s %q is not an http(s) URL", flag, raw)
+		return exit.Usagef("%s %q is not an http(s) URL", flag, raw)
 	}
 	if u.User != nil {
-		return usageErr("%s must not carry a user name or password", flag)
+		return exit.Usagef("%s must not carry a user name or password", flag)
 	}
 	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
-		return usageErr("%s %q uses plain http to a host that is not this machine; use https", flag, raw)
+		return exit.Usagef("%s %q uses plain http to a host that is not this machine; use https", flag, raw)
 	}
 	return nil
 }
@@ -318,7 +318,7 @@ func (s *Service) secret() (string, error) {
 	}
 	b, err := os.ReadFile(s.ClientSecretFile)
 	if err != nil {
-		return "", usageErr("cannot read --client-secret-file: %v", err)
+		return "", exit.Usagef("cannot read --client-secret-file: %v", err)
 	}
 	return strings.TrimRight(string(b), "\r\n"), nil
 }
@@ -351,13 +351,9 @@ func ParseParams(values []string) (map[string]string, error) {
 	for _, v := range values {
 		k, val, ok := strings.Cut(v, "=")
 		if !ok || k == "" {
-			return nil, usageErr("--param %q is not key=value", v)
+			return nil, exit.Usagef("--param %q is not key=value", v)
 		}
 		m[k] = val
 	}
 	return m, nil
-}
-
-func errorf(code int, format string, a ...any) *ExitError {
-	return &ExitError{Code: code, Msg: fmt.Sprintf(format, a...)}
 }

@@ -1,6 +1,7 @@
 package helper
 
 import (
+	"oauth2cred/helper/exit"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,8 +139,8 @@ func TestResolveErrors(t *testing.T) {
 				}
 				return
 			}
-			ee, ok := err.(*ExitError)
-			if !ok || ee.Code != ExitUsage || !strings.Contains(ee.Msg, tc.want) {
+			ee, ok := err.(*exit.Error)
+			if !ok || ee.Code != exit.Usage || !strings.Contains(ee.Msg, tc.want) {
 				t.Fatalf("err %v, want usage error with %q", err, tc.want)
 			}
 		})
@@ -193,7 +194,7 @@ func TestConfigErrors(t *testing.T) {
 	} {
 		set := settingsWith(t, tc.config, nil, Definition{})
 		_, _, _, err := set.definition()
-		if ee, ok := err.(*ExitError); !ok || ee.Code != ExitUsage || !strings.Contains(ee.Msg, tc.want) {
+		if ee, ok := err.(*exit.Error); !ok || ee.Code != exit.Usage || !strings.Contains(ee.Msg, tc.want) {
 			t.Errorf("%q: err %v, want %q", tc.config, err, tc.want)
 		}
 	}
@@ -210,13 +211,13 @@ func FuzzConfig(f *testing.F) {
 		set := &Settings{Service: "work", ConfigPath: path, Getenv: func(string) string { return "" }}
 		name, d, _, err := set.definition()
 		if err != nil {
-			if ee, ok := err.(*ExitError); !ok || ee.Code != ExitUsage || strings.Contains(ee.Msg, "\n") {
+			if ee, ok := err.(*exit.Error); !ok || ee.Code != exit.Usage || strings.Contains(ee.Msg, "\n") {
 				t.Fatalf("config error is not a one-line usage error: %v", err)
 			}
 			return
 		}
 		if _, err := resolve(name, d); err != nil {
-			if ee, ok := err.(*ExitError); !ok || ee.Code != ExitUsage {
+			if ee, ok := err.(*exit.Error); !ok || ee.Code != exit.Usage {
 				t.Fatalf("resolve error: %v", err)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"oauth2cred/flow"
+	"oauth2cred/helper/exit"
 	"oauth2cred/persist"
 )
 
@@ -73,7 +74,7 @@ func Open(set *Settings) (*Session, error) {
 			fromToken(&def, t)
 			source = "token file"
 		case errors.Is(err, persist.ErrUnsafe):
-			return nil, failure(err) // say what is wrong there, not "no client id"
+			return nil, exit.Fail(err) // say what is wrong there, not "no client id"
 		}
 	}
 	svc, err := resolve(name, def)
@@ -176,7 +177,7 @@ func (s *Session) buildConfig(ctx context.Context) (*flow.Config, error) {
 	}
 	client, err := flow.NewClient(opts)
 	if err != nil {
-		return nil, usageErr("%v", err)
+		return nil, exit.Usagef("%v", err)
 	}
 	ep, err := s.discover(ctx, client)
 	if err != nil {
@@ -237,7 +238,7 @@ func (s *Session) discover(ctx context.Context, client *http.Client) (*flow.Endp
 		cancel()
 		if err != nil {
 			if ep.TokenURL == "" {
-				return nil, failure(err)
+				return nil, exit.Fail(err)
 			}
 		} else {
 			ep = ep.Merge(d)
@@ -248,11 +249,11 @@ func (s *Session) discover(ctx context.Context, client *http.Client) (*flow.Endp
 			continue
 		}
 		if err := checkURL("the discovered "+u.name+" endpoint", u.value); err != nil {
-			var ee *ExitError
+			var ee *exit.Error
 			if errors.As(err, &ee) {
-				return nil, &ExitError{Code: ExitFailure, Msg: ee.Msg + " (the issuer's discovery document is wrong; tell its operator)"}
+				return nil, &exit.Error{Code: exit.Failure, Msg: ee.Msg + " (the issuer's discovery document is wrong; tell its operator)"}
 			}
-			return nil, failure(err)
+			return nil, exit.Fail(err)
 		}
 	}
 	return &ep, nil

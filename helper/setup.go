@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"oauth2cred/helper/exit"
 	"os"
 	"path/filepath"
 	"slices"
@@ -202,7 +203,7 @@ func (s *Session) helperCommand() string {
 func (s *Session) writeConfig(dryRun bool, stdout io.Writer) error {
 	d := s.set.Flags
 	if d.ClientSecret != "" {
-		return usageErr("setup git does not write --client-secret into the config file; pass --client-secret-file FILE")
+		return exit.Usagef("setup git does not write --client-secret into the config file; pass --client-secret-file FILE")
 	}
 	// Only the service's own table: a second [services] header would make
 	// the file invalid once two services were set up this way.
@@ -213,7 +214,7 @@ func (s *Session) writeConfig(dryRun bool, stdout io.Writer) error {
 	e := toml.NewEncoder(&enc)
 	e.Indent = ""
 	if err := e.Encode(map[string]map[string]Definition{"services": {s.svc.Name: d}}); err != nil {
-		return failure(err)
+		return exit.Fail(err)
 	}
 	b := bytes.NewBufferString(strings.TrimPrefix(enc.String(), "[services]\n"))
 	path, _ := s.set.configPath()
@@ -222,15 +223,15 @@ func (s *Session) writeConfig(dryRun bool, stdout io.Writer) error {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return failure(fmt.Errorf("cannot create the config directory: %v", err))
+		return exit.Fail(fmt.Errorf("cannot create the config directory: %v", err))
 	}
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
-		return failure(fmt.Errorf("cannot write the config file: %v", err))
+		return exit.Fail(fmt.Errorf("cannot write the config file: %v", err))
 	}
 	defer f.Close()
 	if _, err := f.Write(append([]byte("\n"), b.Bytes()...)); err != nil {
-		return failure(fmt.Errorf("cannot write the config file: %v", err))
+		return exit.Fail(fmt.Errorf("cannot write the config file: %v", err))
 	}
 	fmt.Fprintf(s.set.Stderr, "oauth2cred: wrote the service %q to %s\n", s.svc.Name, path)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"oauth2cred/flow"
+	"oauth2cred/helper/exit"
 	"oauth2cred/persist"
 )
 
@@ -39,7 +40,7 @@ func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, er
 	}
 	release, err := s.dir.SigningIn(s.key())
 	if err != nil {
-		return nil, failure(err)
+		return nil, exit.Fail(err)
 	}
 	defer release()
 	cfg, err := s.flowConfig(ctx)
@@ -137,9 +138,9 @@ func (s *Session) signInFailed(err error) error {
 		}
 	}
 	if errors.Is(err, flow.ErrTimeout) {
-		return failure(fmt.Errorf("%v after %v; run '%s' again (or pass a longer --login-timeout)", err, s.personTimeout(), s.loginCommand()))
+		return exit.Fail(fmt.Errorf("%v after %v; run '%s' again (or pass a longer --login-timeout)", err, s.personTimeout(), s.loginCommand()))
 	}
-	return failure(err)
+	return exit.Fail(err)
 }
 
 // mayStartSignIn keeps sign-ins from piling up: after one was abandoned, a
@@ -156,9 +157,9 @@ func (s *Session) mayStartSignIn(who asker) error {
 	cooldown := s.cooldown()
 	switch {
 	case !s.lockWaitFrom.IsZero() && at.After(s.lockWaitFrom):
-		return &ExitError{Code: ExitInteraction, Msg: fmt.Sprintf("the sign-in for %q that this call waited for was abandoned; run '%s' to sign in", s.svc.Name, s.loginCommand())}
+		return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("the sign-in for %q that this call waited for was abandoned; run '%s' to sign in", s.svc.Name, s.loginCommand())}
 	case !who.tty && cooldownLeft(at, cooldown) > 0:
-		return &ExitError{Code: ExitInteraction, Msg: fmt.Sprintf("a sign-in for %q was abandoned %v ago, so calls without a terminal do not open another for %v; run '%s' in a terminal", s.svc.Name, sinceRounded(at), cooldownLeft(at, cooldown), s.loginCommand())}
+		return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("a sign-in for %q was abandoned %v ago, so calls without a terminal do not open another for %v; run '%s' in a terminal", s.svc.Name, sinceRounded(at), cooldownLeft(at, cooldown), s.loginCommand())}
 	}
 	return nil
 }
@@ -177,7 +178,7 @@ func (s *Session) checkIdentity(ctx context.Context, t *persist.Token) error {
 			return nil
 		}
 	}
-	return failure(fmt.Errorf("signed in as %q, not as account %q; nothing was saved under %q; sign in as %s (run '%s'), or use --account %s", t.Identity, s.account, s.account, s.account, s.loginCommand(), hintQuote(t.Identity)))
+	return exit.Fail(fmt.Errorf("signed in as %q, not as account %q; nothing was saved under %q; sign in as %s (run '%s'), or use --account %s", t.Identity, s.account, s.account, s.account, s.loginCommand(), hintQuote(t.Identity)))
 }
 
 // unattendedFlow gets a token with no person: client credentials, or a
@@ -205,7 +206,7 @@ func (s *Session) unattendedFlow(ctx context.Context, wasSaved bool) (*persist.T
 		ft, err = cfg.ClientCredentials(ctx)
 	}
 	if err != nil {
-		return nil, failure(err)
+		return nil, exit.Fail(err)
 	}
 	t := s.record(cfg, ft)
 	if s.set.Save || (wasSaved && !s.set.NoSave) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"oauth2cred/flow"
+	"oauth2cred/helper/exit"
 	"oauth2cred/persist"
 )
 
@@ -19,7 +20,7 @@ func Status(set *Settings, stdout io.Writer) error {
 	dir := set.store()
 	keys, err := dir.Services()
 	if err != nil {
-		return failure(err)
+		return exit.Fail(err)
 	}
 	sort.Strings(keys)
 	shown := 0

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"oauth2cred/helper/exit"
 	"oauth2cred/persist"
 )
 
@@ -68,7 +69,7 @@ func (s *Session) load1() (*persist.Token, error) {
 func (s *Session) loadKeyringOnly() (*persist.Token, error) {
 	t, err := s.keyring.Load(s.key())
 	if errors.Is(err, persist.ErrNoKeyring) {
-		return nil, failure(fmt.Errorf("the token of %q lives only in the OS keyring (storage = \"keyring\"), and %v; remove storage = \"keyring\" (or --keyring-only) to keep it in a file", s.svc.Name, keyringProblem(err)))
+		return nil, exit.Fail(fmt.Errorf("the token of %q lives only in the OS keyring (storage = \"keyring\"), and %v; remove storage = \"keyring\" (or --keyring-only) to keep it in a file", s.svc.Name, keyringProblem(err)))
 	}
 	return t, err
 }
@@ -84,12 +85,12 @@ func (s *Session) save(t *persist.Token) error {
 			return nil
 		}
 		if err != nil {
-			return failure(fmt.Errorf("cannot save the token of %q in the OS keyring: %v", s.svc.Name, keyringProblem(err)))
+			return exit.Fail(fmt.Errorf("cannot save the token of %q in the OS keyring: %v", s.svc.Name, keyringProblem(err)))
 		}
 		return nil
 	}
 	if err := s.dir.Save(s.key(), t); err != nil {
-		return failure(err)
+		return exit.Fail(err)
 	}
 	if s.dir.Shared && s.dir.Listable() {
 		s.ui.warn("others on this machine can list %s, where the token of %q is saved (its file name shows which services you use); run 'chmod go-r %s', or choose a private --token-dir", s.dir.Path, s.svc.Name, s.dir.Path)
@@ -167,7 +168,7 @@ func (s *Session) lock(ctx context.Context) (func(), error) {
 			background = &b
 		}
 		if *background && !s.isLogin {
-			return &ExitError{Code: ExitInteraction, Msg: fmt.Sprintf("a sign-in for %q is under way in another process; try again when it is done (or run '%s' in a terminal)", s.svc.Name, s.loginCommand())}
+			return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("a sign-in for %q is under way in another process; try again when it is done (or run '%s' in a terminal)", s.svc.Name, s.loginCommand())}
 		}
 		start = time.Now() // a person is at it: wait for the sign-in
 		return nil
@@ -175,9 +176,9 @@ func (s *Session) lock(ctx context.Context) (func(), error) {
 	unlock, err := s.dir.Lock(lctx, s.key(), onWait)
 	if err != nil {
 		if errors.Is(err, persist.ErrLockWait) {
-			return nil, failure(fmt.Errorf("%v (waited %v)", err, time.Since(start).Round(time.Second)))
+			return nil, exit.Fail(fmt.Errorf("%v (waited %v)", err, time.Since(start).Round(time.Second)))
 		}
-		return nil, failure(err)
+		return nil, exit.Fail(err)
 	}
 	return unlock, nil
 }
@@ -185,13 +186,13 @@ func (s *Session) lock(ctx context.Context) (func(), error) {
 func (s *Session) forget() error {
 	if !s.keyringOnly() {
 		if err := s.dir.Delete(s.key()); err != nil {
-			return failure(err)
+			return exit.Fail(err)
 		}
 	}
 	if s.keyring != nil {
 		if err := s.keyring.Delete(s.key()); err != nil {
 			if s.keyringOnly() {
-				return failure(fmt.Errorf("cannot delete the keyring entry of %q: %v", s.svc.Name, keyringProblem(err)))
+				return exit.Fail(fmt.Errorf("cannot delete the keyring entry of %q: %v", s.svc.Name, keyringProblem(err)))
 			}
 			s.keyringWarn(err)
 		}

@@ -1,0 +1,55 @@
+// Package exit holds the exit codes of SPEC §2 and the error that carries
+// one: every failure a command reports is an *Error with one line that
+// says what happened and what to do.
+package exit
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes of SPEC §2.
+const (
+	Failure     = 1 // talking to the server or the store failed
+	Usage       = 2 // usage or configuration error
+	Interaction = 3 // a person is needed and none can be asked
+)
+
+// Error is an error with the exit status it deserves. Msg is one line that
+// says what happened and what to do.
+type Error struct {
+	Code int
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Errorf makes an *Error with code.
+func Errorf(code int, format string, a ...any) *Error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Usagef is a usage or configuration error (exit 2).
+func Usagef(format string, a ...any) *Error { return Errorf(Usage, format, a...) }
+
+// Fail wraps err as a server or store failure (exit 1) unless it already
+// has a code.
+func Fail(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	return &Error{Code: Failure, Msg: err.Error()}
+}
+
+// Code is the exit status err deserves: its own, or 1.
+func Code(err error) int {
+	var ee *Error
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	return Failure
+}
