@@ -15,6 +15,7 @@ import (
 	"oauth2cred/flow"
 	"oauth2cred/helper"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 )
 
 func newApp(started time.Time, red *flow.Redactor) *cli.App {
@@ -183,9 +184,9 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				Name:        "config",
 				Usage:       "the config file: where it is and its keys (also 'oauth2cred help config')",
 				UsageText:   "oauth2cred config",
-				Description: helper.ConfigHelp(),
+				Description: service.Help(),
 				Action: func(c *cli.Context) error {
-					fmt.Println(helper.ConfigHelp())
+					fmt.Println(service.Help())
 					return nil
 				},
 			},

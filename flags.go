@@ -16,6 +16,7 @@ import (
 	"oauth2cred/flow"
 	"oauth2cred/helper"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 )
 
 // flagKind is the kind of value a flag takes.
@@ -263,7 +264,7 @@ func settingsFrom(src flagSource) (*helper.Settings, error) {
 		return nil
 	}
 	flag := func(name string) bool { return src.given(name) && src.Bool(name) }
-	params, err := helper.ParseParams(list("param"))
+	params, err := service.ParseParams(list("param"))
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +272,7 @@ func settingsFrom(src flagSource) (*helper.Settings, error) {
 		Service:     str("service"),
 		Account:     str("account"),
 		AllAccounts: flag("all-accounts"),
-		Flags: helper.Definition{
+		Flags: service.Definition{
 			Preset:           str("preset"),
 			ClientID:         str("client-id"),
 			ClientSecret:     str("client-secret"),
@@ -414,7 +415,7 @@ func checkArgs(c *cli.Context) error {
 	switch {
 	case slices.Contains(helper.TokenFormats, arg) && c.Command.Name == "token":
 		msg += fmt.Sprintf(" (did you mean --format %s?)", arg)
-	case helper.ValidName(arg) == nil && !c.IsSet("service"):
+	case service.ValidName(arg) == nil && !c.IsSet("service"):
 		msg += fmt.Sprintf(" (did you mean --service %s?)", arg)
 	}
 	return &exit.Error{Code: exit.Usage, Msg: msg}

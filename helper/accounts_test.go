@@ -1,6 +1,9 @@
 package helper
 
-import "testing"
+import (
+	"oauth2cred/helper/service"
+	"testing"
+)
 
 // Account file names: the default keeps the seed's name, no account's file
 // can be another service's (service names have no '@'), and distinct
@@ -12,7 +15,7 @@ func TestAccountKeys(t *testing.T) {
 		{"gitlab", "a/b"}, {"gitlab", "a%2Fb"}, {"gitlab", "../x"}, {"gitlab", "über"},
 		{"git", "lab@alice"}, {"x-token.tmp5", ""}, {"x", "token.tmp5"},
 	} {
-		s := &Session{svc: &Service{Name: tc.service}, account: tc.account}
+		s := &Session{svc: &service.Service{Name: tc.service}, account: tc.account}
 		key := s.key()
 		if other, dup := seen[key]; dup {
 			t.Fatalf("%s/%s and %s share %q", tc.service, tc.account, other, key)
@@ -29,10 +32,10 @@ func TestAccountKeys(t *testing.T) {
 			}
 		}
 	}
-	if ValidName("gitlab@alice") == nil {
+	if service.ValidName("gitlab@alice") == nil {
 		t.Fatal("a service name with '@' would collide with an account's file")
 	}
-	if (&Session{svc: &Service{Name: "gitlab"}}).key() != "gitlab" {
+	if (&Session{svc: &service.Service{Name: "gitlab"}}).key() != "gitlab" {
 		t.Fatal("the default account must keep .<service>-token")
 	}
 }

@@ -115,7 +115,7 @@ func changed(first, now *persist.Token) bool {
 // again signs in anew after the saved token became useless for reason, or
 // says why it cannot.
 func (s *Session) again(ctx context.Context, reason string) (*persist.Token, error) {
-	if s.svc.unattended() {
+	if s.svc.Unattended() {
 		return s.obtain(ctx, true)
 	}
 	if !s.person {
@@ -137,7 +137,7 @@ func (s *Session) Login(ctx context.Context) (*persist.Token, error) {
 }
 
 func (s *Session) refresh(ctx context.Context, old *persist.Token) (*persist.Token, error) {
-	if old.Confidential && s.source == "token file" && !s.svc.authenticates() {
+	if old.Confidential && s.source == "token file" && !s.svc.Authenticates() {
 		return nil, exit.Usagef("the token of %q needs a refresh, and its client is confidential: give its secret with --client-secret-file FILE or OAUTH2CRED_CLIENT_SECRET (or add %q to the config file)", s.svc.Name, "client_secret_file")
 	}
 	cfg, err := s.flowConfig(ctx)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"oauth2cred/flow"
+	"oauth2cred/helper/service"
 	"oauth2cred/persist"
 )
 
@@ -17,24 +18,6 @@ import (
 // client it was not issued to. record writes the origin; mismatch is the one
 // comparison that every hand-out (usable, alive), refresh (Token), keyring
 // restore (load) and revocation (revoke) goes through.
-
-// Grant kinds of the origin record.
-const (
-	grantPerson   = "person"
-	grantClient   = "client_credentials"
-	grantExchange = "token_exchange"
-)
-
-// grant is the kind of grant the service's flow makes.
-func (s *Service) grant() string {
-	switch s.Flow {
-	case "client-credentials":
-		return grantClient
-	case "token-exchange":
-		return grantExchange
-	}
-	return grantPerson
-}
 
 // mismatch names what differs between t's origin and the service's
 // configuration, or returns "" when t belongs to this service.
@@ -51,7 +34,7 @@ func (s *Session) mismatch(t *persist.Token) string {
 		return "refresh endpoint"
 	case svc.RevokeURL != "" && t.RevokeURL != svc.RevokeURL:
 		return "revocation endpoint"
-	case t.Bound && !sameSet(t.RequestedScopes, splitList(svc.Scopes)):
+	case t.Bound && !sameSet(t.RequestedScopes, service.SplitList(svc.Scopes)):
 		return "scopes"
 	}
 	return s.grantMismatch(t)
@@ -61,9 +44,9 @@ func (s *Session) mismatch(t *persist.Token) string {
 // A file of an older version records no grant: it was a person's sign-in,
 // or an unattended token that is cheap to get again.
 func (s *Session) grantMismatch(t *persist.Token) string {
-	want := s.svc.grant()
+	want := s.svc.Grant()
 	if t.Grant == "" {
-		if want != grantPerson {
+		if want != service.GrantPerson {
 			return "kind of grant (the token was saved by an older version)"
 		}
 		return ""
@@ -71,7 +54,7 @@ func (s *Session) grantMismatch(t *persist.Token) string {
 	if t.Grant != want {
 		return "kind of grant"
 	}
-	if want != grantExchange {
+	if want != service.GrantExchange {
 		return ""
 	}
 	for _, f := range []struct{ name, saved, now string }{
@@ -162,15 +145,15 @@ func (s *Session) record(cfg *flow.Config, ft *flow.Token) *persist.Token {
 		DeviceURL:       cfg.Endpoints.DeviceURL,
 		RevokeURL:       cfg.Endpoints.RevokeURL,
 		Method:          s.svc.Method,
-		RequestedScopes: splitList(s.svc.Scopes),
+		RequestedScopes: service.SplitList(s.svc.Scopes),
 		Bound:           true,
 		Confidential:    cfg.ClientSecret != "" || cfg.Assertion != nil,
 		Identity:        identity(ft.IDToken),
-		Grant:           s.svc.grant(),
+		Grant:           s.svc.Grant(),
 		ClientAuth:      cfg.SettledAuth(),
 	}
 	s.learn(t)
-	if t.Grant == grantExchange {
+	if t.Grant == service.GrantExchange {
 		t.Audience, t.Resource = s.svc.Audience, s.svc.Resource
 		t.SubjectTokenType, t.RequestedTokenType = s.svc.SubjectTokenType, s.svc.RequestedTokenType
 	}
@@ -179,7 +162,7 @@ func (s *Session) record(cfg *flow.Config, ft *flow.Token) *persist.Token {
 
 // fromToken fills what the definition lacks from a saved token's record,
 // so that `--service NAME` alone works once a token is saved.
-func fromToken(d *Definition, t *persist.Token) {
+func fromToken(d *service.Definition, t *persist.Token) {
 	fill := func(dst *string, src string) {
 		if *dst == "" {
 			*dst = src
@@ -198,11 +181,11 @@ func fromToken(d *Definition, t *persist.Token) {
 	if len(d.Scopes) == 0 && t.Bound {
 		d.Scopes = t.RequestedScopes
 	}
-	d.fromRecord = true
+	d.FromRecord = true
 	switch t.Grant {
-	case grantClient:
+	case service.GrantClient:
 		fill(&d.Flow, "client-credentials")
-	case grantExchange:
+	case service.GrantExchange:
 		fill(&d.Flow, "token-exchange")
 		fill(&d.Audience, t.Audience)
 		fill(&d.Resource, t.Resource)

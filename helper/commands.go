@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"oauth2cred/flow"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 	"oauth2cred/persist"
 	"oauth2cred/protocol"
 )
@@ -22,7 +22,7 @@ var TokenFormats = []string{"token", "header", "json", "env"}
 
 // Token prints a valid token in format: the seed library's accessToken().
 func Token(ctx context.Context, set *Settings, format string, stdout io.Writer) error {
-	if !contains(TokenFormats, format) {
+	if !service.Contains(TokenFormats, format) {
 		return exit.Usagef("--format %q is not one of %s; see 'oauth2cred token --help'", format, strings.Join(TokenFormats, ", "))
 	}
 	s, err := Open(set)
@@ -150,7 +150,7 @@ func Git(ctx context.Context, set *Settings, op string, stdin io.Reader, stdout 
 		return err
 	}
 	defer s.Close()
-	if !s.svc.servesGit(req.Get("protocol"), req.Get("host")) {
+	if !s.svc.ServesGit(req.Get("protocol"), req.Get("host")) {
 		return nil // silence: git asks the next helper
 	}
 	s.viaGit = true
@@ -193,40 +193,6 @@ func Git(ctx context.Context, set *Settings, op string, stdin io.Reader, stdout 
 	return protocol.WriteCredential(stdout, ans)
 }
 
-// servesGit reports whether a token may go to this protocol and host:
-// https to a configured host, http only to this machine.
-func (s *Service) servesGit(proto, host string) bool {
-	if host == "" {
-		return false
-	}
-	hostname, port := host, ""
-	if h, p, err := net.SplitHostPort(host); err == nil {
-		hostname, port = h, p
-	}
-	switch proto {
-	case "https":
-	case "http":
-		if !IsLoopback(hostname) {
-			return false
-		}
-	default:
-		return false
-	}
-	for _, want := range s.Hosts {
-		wh, wp := want, ""
-		if h, p, err := net.SplitHostPort(want); err == nil {
-			wh, wp = h, p
-		}
-		if !strings.EqualFold(wh, hostname) {
-			continue
-		}
-		if wp == "" || wp == port || (port == "" && ((proto == "https" && wp == "443") || (proto == "http" && wp == "80"))) {
-			return true
-		}
-	}
-	return false
-}
-
 // Kubectl answers client-go's exec credential plugin call.
 func Kubectl(ctx context.Context, set *Settings, execInfo string, stdout io.Writer) error {
 	info, err := protocol.ParseExecInfo(execInfo)
@@ -261,7 +227,7 @@ func KubeconfigUser(set *Settings, stdout io.Writer, args []string) error {
 	if name == "" {
 		name = set.env("OAUTH2CRED_SERVICE")
 	}
-	if err := ValidName(name); err != nil {
+	if err := service.ValidName(name); err != nil {
 		return err
 	}
 	for _, a := range args {

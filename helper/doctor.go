@@ -11,6 +11,7 @@ import (
 
 	"oauth2cred/flow"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 	"oauth2cred/persist"
 )
 
@@ -20,7 +21,7 @@ import (
 func Doctor(ctx context.Context, set *Settings, stdout io.Writer) error {
 	d := &doctor{out: set.Redact.Writer(stdout)}
 	path, explicit := set.configPath()
-	if _, err := loadConfig(path, explicit); err != nil {
+	if _, err := service.Load(path, explicit); err != nil {
 		d.fail("config file", "%v", err)
 	} else {
 		d.ok("config file", "%s parses (or is absent)", path)

@@ -3,6 +3,7 @@ package helper
 import (
 	"fmt"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 	"strings"
 	"time"
 )
@@ -22,7 +23,7 @@ func (s *Session) needPerson() error {
 // clientCredentialsPossible: suggest the client-credentials flow only to a
 // client that can authenticate, at a server that may grant it.
 func (s *Session) clientCredentialsPossible() bool {
-	if !s.svc.authenticates() || s.svc.NoClientCredentials {
+	if !s.svc.Authenticates() || s.svc.NoClientCredentials {
 		return false
 	}
 	return s.cfg == nil || s.cfg.Endpoints.Supports("client_credentials")
@@ -62,7 +63,7 @@ func (s *Session) loginCommand() string {
 	add("--client-auth", f.ClientAuth)
 	add("--client-key-file", f.ClientKeyFile)
 	add("--client-key-id", f.ClientKeyID)
-	add("--scope", strings.Join(splitList(f.Scopes), " "))
+	add("--scope", strings.Join(service.SplitList(f.Scopes), " "))
 	add("--method", f.Method)
 	for _, h := range f.Hosts {
 		add("--host", h)

@@ -17,6 +17,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 	"oauth2cred/integration/op"
 	"oauth2cred/persist"
 )
@@ -45,7 +46,7 @@ func newLifeWorld(t *testing.T) *lifeWorld {
 func (w *lifeWorld) settings(edit ...func(*Settings)) *Settings {
 	set := &Settings{
 		Service:    "s",
-		Flags:      Definition{Issuer: w.op.Issuer, ClientID: op.NativeID, Scopes: []string{"openid offline_access"}},
+		Flags:      service.Definition{Issuer: w.op.Issuer, ClientID: op.NativeID, Scopes: []string{"openid offline_access"}},
 		TokenDir:   w.dir,
 		Save:       true,
 		NoTerminal: true,

@@ -9,6 +9,7 @@ import (
 
 	"oauth2cred/flow"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 	"oauth2cred/persist"
 )
 
@@ -25,7 +26,7 @@ const (
 // Session is one call's view of one service: its definition, its saved
 // token, and the means to get a new one.
 type Session struct {
-	svc     *Service
+	svc     *service.Service
 	set     *Settings
 	dir     persist.Dir
 	keyring *persist.Keyring
@@ -67,7 +68,7 @@ func Open(set *Settings) (*Session, error) {
 	if err := validAccount(set.Account); err != nil {
 		return nil, err
 	}
-	if def.ClientID == "" && def.Preset == "" && ValidName(name) == nil {
+	if def.ClientID == "" && def.Preset == "" && service.ValidName(name) == nil {
 		t, err := savedRecord(dir, name, set.Account)
 		switch {
 		case err == nil:
@@ -77,7 +78,7 @@ func Open(set *Settings) (*Session, error) {
 			return nil, exit.Fail(err) // say what is wrong there, not "no client id"
 		}
 	}
-	svc, err := resolve(name, def)
+	svc, err := service.Resolve(name, def)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +155,7 @@ func (s *Session) flowConfig(ctx context.Context) (*flow.Config, error) {
 
 // buildConfig builds the OAuth client, discovering endpoints when needed.
 func (s *Session) buildConfig(ctx context.Context) (*flow.Config, error) {
-	secret, err := s.svc.secret()
+	secret, err := s.svc.Secret()
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +192,7 @@ func (s *Session) buildConfig(ctx context.Context) (*flow.Config, error) {
 		ClientID:      s.svc.ClientID,
 		ClientSecret:  secret,
 		Endpoints:     *ep,
-		Scopes:        splitList(s.svc.Scopes),
+		Scopes:        service.SplitList(s.svc.Scopes),
 		Method:        s.svc.Method,
 		AuthParams:    s.authParams(),
 		Assertion:     assertion,
@@ -248,7 +249,7 @@ func (s *Session) discover(ctx context.Context, client *http.Client) (*flow.Endp
 		if u.value == "" {
 			continue
 		}
-		if err := checkURL("the discovered "+u.name+" endpoint", u.value); err != nil {
+		if err := service.CheckURL("the discovered "+u.name+" endpoint", u.value); err != nil {
 			var ee *exit.Error
 			if errors.As(err, &ee) {
 				return nil, &exit.Error{Code: exit.Failure, Msg: ee.Msg + " (the issuer's discovery document is wrong; tell its operator)"}

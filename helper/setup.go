@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 	"os"
 	"path/filepath"
 	"slices"
@@ -169,7 +170,7 @@ func (s *Session) gitURLs() []string {
 		}
 		// The helper serves https everywhere and plain http on this
 		// machine: a loopback host gets both lines.
-		if IsLoopback(strings.Trim(hostname, "[]")) {
+		if service.IsLoopback(strings.Trim(hostname, "[]")) {
 			out = append(out, "http://"+h)
 		}
 		out = append(out, "https://"+h)
@@ -213,7 +214,7 @@ func (s *Session) writeConfig(dryRun bool, stdout io.Writer) error {
 	var enc bytes.Buffer
 	e := toml.NewEncoder(&enc)
 	e.Indent = ""
-	if err := e.Encode(map[string]map[string]Definition{"services": {s.svc.Name: d}}); err != nil {
+	if err := e.Encode(map[string]map[string]service.Definition{"services": {s.svc.Name: d}}); err != nil {
 		return exit.Fail(err)
 	}
 	b := bytes.NewBufferString(strings.TrimPrefix(enc.String(), "[services]\n"))

@@ -21,14 +21,14 @@ type asker struct {
 func (s *Session) asker() asker {
 	a := asker{tty: s.ui.terminal() != nil}
 	if !s.set.NoBrowser {
-		a.open = browserOpener(s.set.Browser, s.set.env, s.svc.secretVars())
+		a.open = browserOpener(s.set.Browser, s.set.env, s.svc.SecretVars())
 	}
 	return a
 }
 
 // obtain runs the service's flow and saves the result as the person wants.
 func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, error) {
-	if s.svc.unattended() {
+	if s.svc.Unattended() {
 		return s.unattendedFlow(ctx, wasSaved)
 	}
 	if err := s.canSignIn(); err != nil {
@@ -77,7 +77,7 @@ func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, er
 // a person may be asked (not CI, not --non-interactive) and can be
 // reached (a terminal or a browser), or the flow needs no one.
 func (s *Session) canSignIn() error {
-	if s.svc.unattended() {
+	if s.svc.Unattended() {
 		return nil
 	}
 	if !s.person {
@@ -190,7 +190,7 @@ func (s *Session) unattendedFlow(ctx context.Context, wasSaved bool) (*persist.T
 	}
 	var ft *flow.Token
 	if s.svc.Flow == "token-exchange" {
-		if err := s.svc.checkSubject(); err != nil {
+		if err := s.svc.CheckSubject(); err != nil {
 			return nil, err
 		}
 		src := jwtSource{what: "subject token", file: s.svc.SubjectTokenFile, source: s.svc.SubjectTokenSource,

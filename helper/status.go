@@ -9,6 +9,7 @@ import (
 
 	"oauth2cred/flow"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 	"oauth2cred/persist"
 )
 
@@ -26,7 +27,7 @@ func Status(set *Settings, stdout io.Writer) error {
 	shown := 0
 	for _, key := range keys {
 		name, account := splitKey(key)
-		if ValidName(name) != nil {
+		if service.ValidName(name) != nil {
 			continue
 		}
 		t, err := dir.Load(key)
@@ -34,17 +35,17 @@ func Status(set *Settings, stdout io.Writer) error {
 		shown++
 	}
 	path, explicit := set.configPath()
-	cfg, err := loadConfig(path, explicit)
+	cfg, err := service.Load(path, explicit)
 	if err != nil {
 		fmt.Fprintf(set.Stderr, "oauth2cred: warning: %v; services kept only in the keyring are not listed\n", err)
-		cfg = &config{}
+		cfg = &service.Config{}
 	}
-	for _, err := range cfg.broken {
+	for _, err := range cfg.Problems() {
 		fmt.Fprintf(set.Stderr, "oauth2cred: warning: %v\n", err)
 	}
 	var inKeyring []string
-	for name, d := range cfg.services {
-		if d.Storage == "keyring" && ValidName(name) == nil {
+	for name, d := range cfg.Definitions() {
+		if d.Storage == "keyring" && service.ValidName(name) == nil {
 			inKeyring = append(inKeyring, name)
 		}
 	}

@@ -1,4 +1,4 @@
-package helper
+package service
 
 import (
 	"net/url"
@@ -62,14 +62,14 @@ type Definition struct {
 	AppsPage            string `toml:"-"` // where people revoke authorized apps
 	LoginHintParam      string `toml:"-"` // how the provider takes a login hint
 
-	// fromRecord: a saved token's record defines the service (--service
+	// FromRecord: a saved token's record defines the service (--service
 	// NAME alone); its token exchange can hand out the cached token, and
 	// asks for the subject token only when it must exchange again.
-	fromRecord bool
+	FromRecord bool `toml:"-"`
 }
 
 // overlay sets every field of d that is set in o; auth_params merge by key.
-func (d *Definition) overlay(o Definition) {
+func (d *Definition) Overlay(o Definition) {
 	dv, ov := reflect.ValueOf(d).Elem(), reflect.ValueOf(o)
 	for i := range ov.NumField() {
 		f := ov.Field(i)
@@ -109,7 +109,7 @@ func ValidName(name string) error {
 }
 
 // resolve applies presets and defaults and checks the definition.
-func resolve(name string, d Definition) (*Service, error) {
+func Resolve(name string, d Definition) (*Service, error) {
 	if err := ValidName(name); err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func resolve(name string, d Definition) (*Service, error) {
 		if !ok {
 			return nil, exit.Usagef("unknown preset %q; choose one of %s", pn, strings.Join(PresetNames(), ", "))
 		}
-		p.overlay(d)
+		p.Overlay(d)
 		d = p
 	}
 	s := &Service{Name: name, Definition: d}
@@ -180,7 +180,7 @@ func (s *Service) checkChoices() error {
 		{"--subject-token-source", orElse(s.SubjectTokenSource, "env"), []string{"github-actions", "gitlab", "env"}},
 	}
 	for _, c := range checks {
-		if !contains(c.allowed, c.value) {
+		if !Contains(c.allowed, c.value) {
 			return exit.Usagef("%s %q is not one of %s", c.flag, c.value, strings.Join(c.allowed, ", "))
 		}
 	}
@@ -206,7 +206,7 @@ func (s *Service) checkEndpoints() error {
 		if u.value == "" {
 			continue
 		}
-		if err := checkURL(u.flag, u.value); err != nil {
+		if err := CheckURL(u.flag, u.value); err != nil {
 			return err
 		}
 	}
@@ -214,7 +214,7 @@ func (s *Service) checkEndpoints() error {
 		return nil
 	}
 	switch {
-	case s.TokenURL == "" && !s.unattended() && s.AuthURL == "" && s.DeviceURL == "":
+	case s.TokenURL == "" && !s.Unattended() && s.AuthURL == "" && s.DeviceURL == "":
 		return exit.Usagef("service %q has no endpoints; pass --issuer, or --auth-url and --token-url", s.Name)
 	case s.TokenURL == "":
 		return exit.Usagef("service %q has no token endpoint; pass --token-url or --issuer", s.Name)
@@ -241,14 +241,14 @@ func (s *Service) checkRedirect() error {
 }
 
 func (s *Service) checkCI() error {
-	if s.fromRecord {
+	if s.FromRecord {
 		return nil
 	}
-	return s.checkSubject()
+	return s.CheckSubject()
 }
 
 // checkSubject: a token exchange needs the token to exchange.
-func (s *Service) checkSubject() error {
+func (s *Service) CheckSubject() error {
 	if s.Flow == "token-exchange" && s.SubjectTokenFile == "" && s.SubjectTokenSource == "" {
 		return exit.Usagef("--flow token-exchange needs the token to exchange: --subject-token-file FILE or --subject-token-source github-actions|gitlab|env")
 	}
@@ -270,7 +270,7 @@ func validName(name string) bool {
 	return true
 }
 
-func checkURL(flag, raw string) error {
+func CheckURL(flag, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return exit.Usagef("%s %q is not an http(s) URL", flag, raw)
@@ -289,13 +289,13 @@ func IsLoopback(host string) bool { return flow.IsLoopback(host) }
 
 // authenticates reports whether the client can prove who it is (a secret,
 // a key or an assertion), without reading any of them.
-func (s *Service) authenticates() bool {
+func (s *Service) Authenticates() bool {
 	return s.ClientSecret != "" || s.ClientSecretFile != "" || s.ClientKeyFile != "" || s.ClientAssertionFile != "" || s.ClientAssertionSource != ""
 }
 
 // secretVars are the variables that carry this service's JWTs: like our
 // own secret variables, no browser or opener inherits them.
-func (s *Service) secretVars() []string {
+func (s *Service) SecretVars() []string {
 	var out []string
 	for _, v := range []string{s.ClientAssertionEnv, s.SubjectTokenEnv} {
 		if v != "" {
@@ -306,13 +306,13 @@ func (s *Service) secretVars() []string {
 }
 
 // unattended reports whether the service's flow never needs a person.
-func (s *Service) unattended() bool {
+func (s *Service) Unattended() bool {
 	return s.Flow == "client-credentials" || s.Flow == "token-exchange"
 }
 
 // secret returns the client secret, reading the secret file only now: the
 // cached path never needs it.
-func (s *Service) secret() (string, error) {
+func (s *Service) Secret() (string, error) {
 	if s.ClientSecret != "" || s.ClientSecretFile == "" {
 		return s.ClientSecret, nil
 	}
@@ -323,7 +323,7 @@ func (s *Service) secret() (string, error) {
 	return strings.TrimRight(string(b), "\r\n"), nil
 }
 
-func contains(list []string, s string) bool {
+func Contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
 			return true
@@ -334,7 +334,7 @@ func contains(list []string, s string) bool {
 
 // splitList splits repeated flag values that may also be space- or
 // comma-separated.
-func splitList(values []string) []string {
+func SplitList(values []string) []string {
 	var out []string
 	for _, v := range values {
 		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })...)
@@ -356,4 +356,12 @@ func ParseParams(values []string) (map[string]string, error) {
 		m[k] = val
 	}
 	return m, nil
+}
+
+// orElse is a unless it is empty, else b.
+func orElse(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -1,0 +1,113 @@
+package service
+
+import (
+	"oauth2cred/helper/exit"
+	"strings"
+	"testing"
+)
+
+func TestPresetsResolve(t *testing.T) {
+	for _, p := range PresetNames() {
+		svc, err := Resolve("x", Definition{Preset: p, ClientID: "id", Hosts: presetTable()[p].Hosts})
+		if p == "gitea" || p == "forgejo" {
+			if err == nil || !strings.Contains(err.Error(), "needs the forge's host") {
+				t.Fatalf("%s without a host: %v", p, err)
+			}
+			svc, err = Resolve("x", Definition{Preset: p, ClientID: "id", Hosts: []string{"git.example.com"}})
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if (svc.Issuer == "" && (svc.AuthURL == "" || svc.TokenURL == "")) || len(svc.Hosts) == 0 || svc.Username == "" {
+			t.Fatalf("%s: incomplete %+v", p, svc)
+		}
+	}
+	for _, tc := range []struct {
+		def                        Definition
+		issuer, username, appsPage string
+		noClientCredentials        bool
+	}{
+		{Definition{Preset: "gitea", Hosts: []string{"git.example.com"}}, "https://git.example.com/", "oauth2", "https://git.example.com/user/settings/applications", true},
+		{Definition{Preset: "forgejo", Hosts: []string{"127.0.0.1:3000"}}, "http://127.0.0.1:3000/", "oauth2", "http://127.0.0.1:3000/user/settings/applications", true},
+		{Definition{Preset: "codeberg"}, "https://codeberg.org/", "oauth2", "https://codeberg.org/user/settings/applications", true},
+		{Definition{Preset: "bitbucket"}, "", "x-token-auth", "https://bitbucket.org/account/settings/app-authorizations/", false},
+	} {
+		tc.def.ClientID = "id"
+		svc, err := Resolve("x", tc.def)
+		if err != nil || svc.Issuer != tc.issuer || svc.Username != tc.username || svc.AppsPage != tc.appsPage || svc.NoClientCredentials != tc.noClientCredentials {
+			t.Errorf("%s: %+v %v", tc.def.Preset, svc, err)
+		}
+	}
+	if svc, _ := Resolve("x", Definition{Preset: "google", ClientID: "id"}); svc.AuthParams["access_type"] != "offline" {
+		t.Fatal("google preset lacks access_type=offline")
+	}
+	if svc, _ := Resolve("x", Definition{Preset: "github", ClientID: "id"}); !svc.AllowNoExpiry {
+		t.Fatal("github preset must accept OAuth apps' non-expiring tokens")
+	}
+}
+
+func TestResolveErrors(t *testing.T) {
+	ok := Definition{ClientID: "c", Issuer: "https://idp.example.com"}
+	for _, tc := range []struct {
+		name, service string
+		d             Definition
+		want          string
+	}{
+		{"traversal", "../x", ok, "not allowed"},
+		{"slash", "a/b", ok, "not allowed"},
+		{"dot", ".", ok, "not allowed"},
+		{"too long", strings.Repeat("a", 65), ok, "not allowed"},
+		{"empty", "", ok, "no service named"},
+		{"no client", "s", Definition{Issuer: "https://idp.example.com"}, "no client id"},
+		{"no endpoints", "s", Definition{ClientID: "c"}, "no endpoints"},
+		{"http remote", "s", Definition{ClientID: "c", Issuer: "http://idp.example.com"}, "plain http"},
+		{"http loopback ok", "s", Definition{ClientID: "c", Issuer: "http://127.0.0.1:8080"}, ""},
+		{"userinfo in URL", "s", Definition{ClientID: "c", Issuer: "https://u:p@idp.example.com"}, "user name or password"},
+		{"ftp", "s", Definition{ClientID: "c", TokenURL: "ftp://x/t", AuthURL: "https://x/a"}, "not an http(s) URL"},
+		{"method", "s", Definition{ClientID: "c", Issuer: "https://i", Method: "PUT"}, "--method"},
+		{"flow", "s", Definition{ClientID: "c", Issuer: "https://i", Flow: "magic"}, "--flow"},
+		{"preset", "s", Definition{ClientID: "c", Preset: "myspace"}, "unknown preset"},
+		{"device without url", "s", Definition{ClientID: "c", TokenURL: "https://x/t", AuthURL: "https://x/a", Flow: "device"}, "--device-url"},
+		{"bad host", "s", Definition{ClientID: "c", Issuer: "https://i", Hosts: []string{"https://x"}}, "not a host name"},
+		{"port", "s", Definition{ClientID: "c", Issuer: "https://i", RedirectPort: 70000}, "not a port"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Resolve(tc.service, tc.d)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			ee, ok := err.(*exit.Error)
+			if !ok || ee.Code != exit.Usage || !strings.Contains(ee.Msg, tc.want) {
+				t.Fatalf("err %v, want usage error with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestServesGit(t *testing.T) {
+	svc := &Service{Definition: Definition{Hosts: []string{"git.example.com", "pinned.example.com:8443", "127.0.0.1"}}}
+	for _, tc := range []struct {
+		proto, host string
+		want        bool
+	}{
+		{"https", "git.example.com", true},
+		{"https", "GIT.example.com", true},
+		{"https", "git.example.com:8443", true},
+		{"http", "git.example.com", false},
+		{"https", "evil.example.com", false},
+		{"https", "git.example.com.evil.com", false},
+		{"https", "pinned.example.com:8443", true},
+		{"https", "pinned.example.com", false},
+		{"https", "pinned.example.com:443", false},
+		{"http", "127.0.0.1:3000", true},
+		{"ftp", "git.example.com", false},
+		{"https", "", false},
+	} {
+		if got := svc.ServesGit(tc.proto, tc.host); got != tc.want {
+			t.Errorf("%s://%s: %v, want %v", tc.proto, tc.host, got, tc.want)
+		}
+	}
+}
