@@ -134,7 +134,7 @@ func (d *doctor) gitHelpers(s *Session, url string) {
 	switch {
 	case len(helpers) == 0:
 		d.fail("git helpers", "git asks no helper for %s; %s", url, fix)
-	case !isOurs(helpers[0], s.svc.Name):
+	case helpers[0] != s.helperCommand() && !isOurs(helpers[0], s.svc.Name):
 		d.fail("git helpers", "%s answers for %s before oauth2cred (a storage helper serves dead tokens); %s", helperName(helpers[0]), url, fix)
 	default:
 		d.ok("git helpers", "git asks oauth2cred first for %s", url)
