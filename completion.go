@@ -3,8 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"oauth2cred/helper/exit"
 	"strings"
+
+	"oauth2cred/helper/exit"
 
 	"github.com/urfave/cli/v2"
 )

@@ -3,8 +3,9 @@ package helper
 import (
 	"fmt"
 	"net/url"
-	"oauth2cred/helper/exit"
 	"strings"
+
+	"oauth2cred/helper/exit"
 )
 
 // Accounts: one service may hold several accounts (work and personal on

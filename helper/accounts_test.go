@@ -1,8 +1,9 @@
 package helper
 
 import (
-	"oauth2cred/helper/service"
 	"testing"
+
+	"oauth2cred/helper/service"
 )
 
 // Account file names: the default keeps the seed's name, no account's file

@@ -11,6 +11,7 @@ import (
 
 	"oauth2cred/flow"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/gitconf"
 	"oauth2cred/helper/service"
 	"oauth2cred/persist"
 )
@@ -111,7 +112,7 @@ func (d *doctor) keyring(s *Session) {
 // gitHelpers checks that git asks oauth2cred first for url: helpers are
 // collected in config order, an empty value resets the list, as git does.
 func (d *doctor) gitHelpers(s *Session, url string) {
-	out, err := gitConfig("-z", "--get-regexp", `^credential\..*helper$`)
+	out, err := gitconf.Run("-z", "--get-regexp", `^credential\..*helper$`)
 	if err != nil {
 		d.fail("git helpers", "%v", err)
 		return

@@ -2,6 +2,8 @@ package helper
 
 import (
 	"strings"
+
+	"oauth2cred/helper/gitconf"
 )
 
 // As a git helper, the requests of a refresh or sign-in follow git's own
@@ -17,7 +19,7 @@ type gitNetwork struct {
 func (s *Session) gitNetwork(providerURL string) gitNetwork {
 	var n gitNetwork
 	get := func(key string) string {
-		out, err := gitConfig("--get-urlmatch", key, providerURL)
+		out, err := gitconf.Run("--get-urlmatch", key, providerURL)
 		if err != nil {
 			return ""
 		}

@@ -2,10 +2,11 @@ package helper
 
 import (
 	"fmt"
-	"oauth2cred/helper/exit"
-	"oauth2cred/helper/service"
 	"strings"
 	"time"
+
+	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 )
 
 // Hints: the commands that errors tell a person to run must work as shown.

@@ -1,12 +1,13 @@
 package helper
 
 import (
-	"oauth2cred/helper/exit"
-	"oauth2cred/helper/service"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 )
 
 func settingsWith(t *testing.T, config string, env map[string]string, flags service.Definition) *Settings {

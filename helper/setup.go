@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"oauth2cred/helper/exit"
-	"oauth2cred/helper/service"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"oauth2cred/helper/exit"
+	"oauth2cred/helper/gitconf"
+	"oauth2cred/helper/service"
 
 	"github.com/BurntSushi/toml"
 )
@@ -46,7 +48,7 @@ func SetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
 				fmt.Fprintf(stdout, "git config %s %s\n", gs.Scope, shellJoin(w))
 				continue
 			}
-			if _, err := gitConfig(append([]string{gs.Scope}, w...)...); err != nil {
+			if _, err := gitconf.Run(append([]string{gs.Scope}, w...)...); err != nil {
 				return err
 			}
 		}
@@ -75,7 +77,7 @@ func UnsetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
 		if i < 0 {
 			return nil
 		}
-		marker, err := gitConfig(gs.Scope, "--get", markerKey(url))
+		marker, err := gitconf.Run(gs.Scope, "--get", markerKey(url))
 		if err != nil {
 			return err
 		}
@@ -92,7 +94,7 @@ func UnsetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
 				fmt.Fprintf(stdout, "git config %s\n", shellJoin(w))
 				continue
 			}
-			if _, err := gitConfig(w...); err != nil {
+			if _, err := gitconf.Run(w...); err != nil {
 				return err
 			}
 		}
@@ -148,7 +150,7 @@ func eachHelperKey(set *Settings, gs GitSetup, do func(s *Session, url, key, hel
 	helper := s.helperCommand()
 	for _, url := range s.gitURLs() {
 		key := "credential." + url + ".helper"
-		have, err := gitConfigAll(gs.Scope, key)
+		have, err := gitconf.All(gs.Scope, key)
 		if err != nil {
 			return err
 		}

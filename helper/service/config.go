@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"oauth2cred/helper/exit"
 	"os"
 	"reflect"
 	"strings"
+
+	"oauth2cred/helper/exit"
 
 	"github.com/BurntSushi/toml"
 )

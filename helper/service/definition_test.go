@@ -1,9 +1,10 @@
 package service
 
 import (
-	"oauth2cred/helper/exit"
 	"strings"
 	"testing"
+
+	"oauth2cred/helper/exit"
 )
 
 func TestPresetsResolve(t *testing.T) {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"net"
+
 	"oauth2cred/helper/exit"
 )
 

@@ -1,19 +1,20 @@
-package helper
+// Package gitconf is the one place that runs `git config`: for git's
+// network settings, doctor's view of the helpers, and setup's writes.
+package gitconf
 
 import (
 	"errors"
 	"fmt"
-	"oauth2cred/helper/exit"
 	"os/exec"
 	"strings"
+
+	"oauth2cred/helper/exit"
 )
 
-// gitConfig is the one place that runs `git config`: for git's network
-// settings, doctor's view of the helpers, and setup's writes. It returns
-// git's output; a key that is not set (git's exit 1) is no error, just no
-// output. git's own message (never a value: git does not echo them) goes
-// into the error.
-func gitConfig(args ...string) (string, error) {
+// Run runs git config with args and returns git's output; a key that is
+// not set (git's exit 1) is no error, just no output. git's own message
+// (never a value: git does not echo them) goes into the error.
+func Run(args ...string) (string, error) {
 	cmd := exec.Command("git", append([]string{"config"}, args...)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -30,9 +31,9 @@ func gitConfig(args ...string) (string, error) {
 	return "", exit.Fail(fmt.Errorf("cannot read git's configuration (%v); is git installed?", err))
 }
 
-// gitConfigAll returns every value of key in scope, in order.
-func gitConfigAll(scope, key string) ([]string, error) {
-	out, err := gitConfig(scope, "-z", "--get-all", key)
+// All returns every value of key in scope, in order.
+func All(scope, key string) ([]string, error) {
+	out, err := Run(scope, "-z", "--get-all", key)
 	if err != nil || out == "" {
 		return nil, err
 	}
