@@ -15,6 +15,7 @@ import (
 	"oauth2cred/flow"
 	"oauth2cred/helper"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 )
 
@@ -23,7 +24,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 	// command (with its parent), and building 33 flags per command was most
 	// of the CLI's start-up cost.
 	flags := allFlags()
-	withSettings := func(action func(*cli.Context, *helper.Settings) error) cli.ActionFunc {
+	withSettings := func(action func(*cli.Context, *lifecycle.Settings) error) cli.ActionFunc {
 		return withSettingsAt(started, red, action)
 	}
 	// urfave/cli's hooks for help and --version: flags without a
@@ -57,7 +58,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				UsageText:   "oauth2cred token --service NAME [--format token|header|json|env] [flags]",
 				Description: tokenDescription,
 				Flags:       append(flags[:len(flags):len(flags)], str(&cli.StringFlag{Name: "format", Value: "token", Usage: "output: token, header (Authorization: Bearer …), json or env"})),
-				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 					return helper.Token(c.Context, set, c.String("format"), os.Stdout)
 				}),
 			},
@@ -68,7 +69,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				Description: gitDescription,
 				Flags:       flags,
 				Subcommands: gitOps(flags, withSettings),
-				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 					return helper.Git(c.Context, set, c.Args().First(), os.Stdin, os.Stdout)
 				}),
 			},
@@ -78,7 +79,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				UsageText:   "oauth2cred kubectl --service NAME [--token-type id_token]",
 				Description: kubectlDescription,
 				Flags:       flags,
-				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 					return helper.Kubectl(c.Context, set, os.Getenv("KUBERNETES_EXEC_INFO"), os.Stdout)
 				}),
 			},
@@ -88,7 +89,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				UsageText:   "oauth2cred login --service NAME [--save] [flags]",
 				Description: "Examples:\n  oauth2cred login --service work-gitlab\n  oauth2cred login --service github --flow device",
 				Flags:       flags,
-				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 					return helper.Login(c.Context, set)
 				}),
 			},
@@ -98,7 +99,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				UsageText:   "oauth2cred logout --service NAME",
 				Description: "Revokes the refresh token (RFC 7009) when the server has a revocation endpoint,\nthen deletes the token file and the keyring entry. A file refused as unsafe is\nrevoked all the same. --account picks an account, --all-accounts takes every one.\n\nExamples:\n  oauth2cred logout --service github\n  oauth2cred logout --service work-gitlab --all-accounts",
 				Flags:       flags,
-				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 					return helper.Logout(c.Context, set)
 				}),
 			},
@@ -108,7 +109,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				UsageText:   "oauth2cred status [--token-dir DIR]",
 				Description: "Example:\n  oauth2cred status",
 				Flags:       flags,
-				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 					return helper.Status(set, os.Stdout)
 				}),
 			},
@@ -128,7 +129,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 						"  oauth2cred setup git --service work-gitlab\n" +
 						"  oauth2cred setup git --service forge --preset gitea --host git.example.com --client-id 1a2b3c --dry-run",
 					Flags: setupCmdFlags,
-					Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 						return helper.SetupGit(set, gitSetup(c), os.Stdout)
 					}),
 				}, {
@@ -137,7 +138,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 					UsageText:   "oauth2cred setup kubectl --service NAME [service flags]",
 					Description: "Example:\n  oauth2cred setup kubectl --service oidc --issuer https://login.example.com --client-id kube --token-type id_token",
 					Flags:       flags,
-					Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 						// Echo the service flags as given, so the plugin is
 						// called exactly as this command was.
 						i := slices.Index(os.Args, "kubectl")
@@ -152,7 +153,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				Description: "One line per check: ✓ and what was found, or ✗ and the fix. Exits 0 only when all\n" +
 					"pass. Never prints a secret.\n\nExample:\n  oauth2cred doctor --service work-gitlab",
 				Flags: flags,
-				Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 					return helper.Doctor(c.Context, set, os.Stdout)
 				}),
 			},
@@ -166,7 +167,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 					Usage:     "remove exactly the git lines 'setup git' wrote",
 					UsageText: "oauth2cred unsetup git --service NAME [--global|--local] [--dry-run]",
 					Flags:     setupCmdFlags,
-					Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 						return helper.UnsetupGit(set, gitSetup(c), os.Stdout)
 					}),
 				}},
@@ -226,7 +227,7 @@ var gitOpDescriptions = map[string]string{
 	"erase": "git says a credential was rejected: when it is the saved access token (password= or\ncredential=), oauth2cred drops it and the next get refreshes.",
 }
 
-func gitOps(flags []cli.Flag, withSettings func(func(*cli.Context, *helper.Settings) error) cli.ActionFunc) []*cli.Command {
+func gitOps(flags []cli.Flag, withSettings func(func(*cli.Context, *lifecycle.Settings) error) cli.ActionFunc) []*cli.Command {
 	var cmds []*cli.Command
 	for _, op := range []string{"get", "store", "erase"} {
 		cmds = append(cmds, &cli.Command{
@@ -235,7 +236,7 @@ func gitOps(flags []cli.Flag, withSettings func(func(*cli.Context, *helper.Setti
 			UsageText:   "oauth2cred git get|store|erase --service NAME < request",
 			Description: gitOpDescriptions[op],
 			Flags:       flags,
-			Action: withSettings(func(c *cli.Context, set *helper.Settings) error {
+			Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 				return helper.Git(c.Context, set, op, os.Stdin, os.Stdout)
 			}),
 		})

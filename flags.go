@@ -16,6 +16,7 @@ import (
 	"oauth2cred/flow"
 	"oauth2cred/helper"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 )
 
@@ -245,12 +246,12 @@ func (s cliSource) Duration(name string) time.Duration { return s.ctx(name).Dura
 func (s cliSource) ctx(name string) *cli.Context { return s.at[name] }
 
 // settings reads the flags of every level into helper settings.
-func settings(c *cli.Context) (*helper.Settings, error) {
+func settings(c *cli.Context) (*lifecycle.Settings, error) {
 	return settingsFrom(newCLISource(c))
 }
 
 // settingsFrom maps the flags given into helper settings.
-func settingsFrom(src flagSource) (*helper.Settings, error) {
+func settingsFrom(src flagSource) (*lifecycle.Settings, error) {
 	str := func(name string) string {
 		if src.given(name) {
 			return src.String(name)
@@ -268,7 +269,7 @@ func settingsFrom(src flagSource) (*helper.Settings, error) {
 	if err != nil {
 		return nil, err
 	}
-	set := &helper.Settings{
+	set := &lifecycle.Settings{
 		Service:     str("service"),
 		Account:     str("account"),
 		AllAccounts: flag("all-accounts"),
@@ -341,7 +342,7 @@ func settingsFrom(src flagSource) (*helper.Settings, error) {
 }
 
 // withSettingsAt reads the flags before running the command's action.
-func withSettingsAt(started time.Time, red *flow.Redactor, action func(*cli.Context, *helper.Settings) error) cli.ActionFunc {
+func withSettingsAt(started time.Time, red *flow.Redactor, action func(*cli.Context, *lifecycle.Settings) error) cli.ActionFunc {
 	return func(c *cli.Context) error {
 		if c.Command.Name != "git" { // git takes its operation as an argument
 			if err := checkArgs(c); err != nil {

@@ -5,16 +5,16 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/urfave/cli/v2"
+	"oauth2cred/helper/lifecycle"
 
-	"oauth2cred/helper"
+	"github.com/urfave/cli/v2"
 )
 
 // viaCLI parses args with urfave/cli as the slow path does, and returns
 // the settings the command's action would get.
-func viaCLI(t *testing.T, args []string) *helper.Settings {
+func viaCLI(t *testing.T, args []string) *lifecycle.Settings {
 	t.Helper()
-	var got *helper.Settings
+	var got *lifecycle.Settings
 	capture := func(c *cli.Context) error {
 		s, err := settings(c)
 		got = s

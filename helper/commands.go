@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"oauth2cred/flow"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
-	"oauth2cred/persist"
 	"oauth2cred/protocol"
 )
 
@@ -21,16 +20,16 @@ import (
 var TokenFormats = []string{"token", "header", "json", "env"}
 
 // Token prints a valid token in format: the seed library's accessToken().
-func Token(ctx context.Context, set *Settings, format string, stdout io.Writer) error {
+func Token(ctx context.Context, set *lifecycle.Settings, format string, stdout io.Writer) error {
 	if !service.Contains(TokenFormats, format) {
 		return exit.Usagef("--format %q is not one of %s; see 'oauth2cred token --help'", format, strings.Join(TokenFormats, ", "))
 	}
-	s, err := Open(set)
+	s, err := lifecycle.Open(set, lifecycle.Use{})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	t, value, expiry, err := s.handOut(ctx)
+	t, value, expiry, err := s.HandOut(ctx)
 	if err != nil {
 		return err
 	}
@@ -65,26 +64,6 @@ func Token(ctx context.Context, set *Settings, format string, stdout io.Writer) 
 	return err
 }
 
-// handOut returns a valid token and the value handed out of it (per
-// --token-type) with that value's expiry.
-func (s *Session) handOut(ctx context.Context) (*persist.Token, string, time.Time, error) {
-	t, err := s.Token(ctx)
-	if err != nil {
-		return nil, "", time.Time{}, err
-	}
-	value, expiry := s.wanted(t)
-	if value == "" {
-		return nil, "", time.Time{}, exit.Fail(fmt.Errorf("the server issued no %s for %q; for an ID token add --scope openid", s.svc.TokenType, s.svc.Name))
-	}
-	if !expiry.IsZero() && !expiry.After(time.Now()) {
-		return nil, "", time.Time{}, exit.Fail(fmt.Errorf("the %s of %q has expired and no fresh one could be had; run '%s'", s.svc.TokenType, s.svc.Name, s.loginCommand()))
-	}
-	if err := checkTokenText(value); err != nil {
-		return nil, "", time.Time{}, exit.Fail(err)
-	}
-	return t, value, expiry, nil
-}
-
 func shellQuote(s string) string {
 	if s != "" && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=") == "" {
 		return s
@@ -93,20 +72,19 @@ func shellQuote(s string) string {
 }
 
 // Login runs the flow now and tells where the token went.
-func Login(ctx context.Context, set *Settings) error {
-	s, err := Open(set)
+func Login(ctx context.Context, set *lifecycle.Settings) error {
+	s, err := lifecycle.Open(set, lifecycle.Use{Login: true})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	s.isLogin = true
 	_, err = s.Login(ctx)
 	return err
 }
 
 // Logout revokes and deletes the saved token.
-func Logout(ctx context.Context, set *Settings) error {
-	s, err := Open(set)
+func Logout(ctx context.Context, set *lifecycle.Settings) error {
+	s, err := lifecycle.Open(set, lifecycle.Use{})
 	if err != nil {
 		return err
 	}
@@ -114,15 +92,15 @@ func Logout(ctx context.Context, set *Settings) error {
 	if !set.AllAccounts {
 		return s.Logout(ctx)
 	}
-	accounts, err := s.accounts()
+	accounts, err := s.Accounts()
 	if err != nil {
 		return err
 	}
 	var failed error
 	for _, a := range accounts {
-		s.account = a
+		s.SetAccount(a)
 		if err := s.Logout(ctx); err != nil {
-			s.ui.warn("%v", err)
+			s.Warn("%v", err)
 			failed = err
 		}
 	}
@@ -130,7 +108,7 @@ func Logout(ctx context.Context, set *Settings) error {
 }
 
 // Git answers one git credential-helper operation (gitcredentials(7)).
-func Git(ctx context.Context, set *Settings, op string, stdin io.Reader, stdout io.Writer) error {
+func Git(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reader, stdout io.Writer) error {
 	switch op {
 	case "get", "store", "erase":
 	case "":
@@ -145,20 +123,16 @@ func Git(ctx context.Context, set *Settings, op string, stdin io.Reader, stdout 
 	if op == "store" {
 		return nil // the token lives in our store; git's copy adds nothing
 	}
-	s, err := Open(set)
+	s, err := lifecycle.Open(set, lifecycle.Use{Git: true, NoPerson: set.Env("GIT_TERMINAL_PROMPT") == "0"})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if !s.svc.ServesGit(req.Get("protocol"), req.Get("host")) {
+	if !s.Service().ServesGit(req.Get("protocol"), req.Get("host")) {
 		return nil // silence: git asks the next helper
 	}
-	s.viaGit = true
-	if set.env("GIT_TERMINAL_PROMPT") == "0" {
-		s.person = false
-	}
 	// https://alice@host/… or credential.username: that account's token.
-	if err := s.selectAccount(req.Get("username")); err != nil {
+	if err := s.SelectAccount(req.Get("username")); err != nil {
 		return err
 	}
 	if op == "erase" {
@@ -169,18 +143,18 @@ func Git(ctx context.Context, set *Settings, op string, stdin io.Reader, stdout 
 		}
 		return s.Drop(ctx, value)
 	}
-	t, value, expiry, err := s.handOut(ctx)
+	t, value, expiry, err := s.HandOut(ctx)
 	if err != nil {
 		return err
 	}
 	var ans protocol.Credential
-	if s.svc.GitBearer && req.Has("capability[]", "authtype") {
+	if s.Service().GitBearer && req.Has("capability[]", "authtype") {
 		ans = protocol.Credential{{Key: "capability[]", Value: "authtype"}, {Key: "authtype", Value: "Bearer"}, {Key: "credential", Value: value}}
 	} else {
 		// The account's name keeps git on the same account for this URL.
-		username := s.svc.Username
-		if s.account != "" {
-			username = s.account
+		username := s.Service().Username
+		if s.Account() != "" {
+			username = s.Account()
 		}
 		ans = protocol.Credential{{Key: "username", Value: username}, {Key: "password", Value: value}}
 	}
@@ -194,22 +168,19 @@ func Git(ctx context.Context, set *Settings, op string, stdin io.Reader, stdout 
 }
 
 // Kubectl answers client-go's exec credential plugin call.
-func Kubectl(ctx context.Context, set *Settings, execInfo string, stdout io.Writer) error {
+func Kubectl(ctx context.Context, set *lifecycle.Settings, execInfo string, stdout io.Writer) error {
 	info, err := protocol.ParseExecInfo(execInfo)
 	if err != nil {
 		return exit.Usagef("%v", err)
 	}
-	s, err := Open(set)
+	// kubectl says whether anybody is at a terminal: if not, look for none.
+	nobody := execInfo != "" && !info.Spec.Interactive
+	s, err := lifecycle.Open(set, lifecycle.Use{NoPerson: nobody, NoTerminal: nobody})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if execInfo != "" && !info.Spec.Interactive {
-		// kubectl says nobody is at a terminal: do not look for one.
-		s.person = false
-		s.ui.noTTY = true
-	}
-	_, value, expiry, err := s.handOut(ctx)
+	_, value, expiry, err := s.HandOut(ctx)
 	if err != nil {
 		return err
 	}
@@ -222,10 +193,10 @@ func Kubectl(ctx context.Context, set *Settings, execInfo string, stdout io.Writ
 }
 
 // KubeconfigUser prints a kubeconfig users: entry that runs this binary.
-func KubeconfigUser(set *Settings, stdout io.Writer, args []string) error {
+func KubeconfigUser(set *lifecycle.Settings, stdout io.Writer, args []string) error {
 	name := set.Service
 	if name == "" {
-		name = set.env("OAUTH2CRED_SERVICE")
+		name = set.Env("OAUTH2CRED_SERVICE")
 	}
 	if err := service.ValidName(name); err != nil {
 		return err
@@ -253,16 +224,6 @@ func KubeconfigUser(set *Settings, stdout io.Writer, args []string) error {
 	for _, a := range append([]string{"kubectl"}, args...) {
 		q, _ := json.Marshal(a)
 		fmt.Fprintf(stdout, "      - %s\n", q)
-	}
-	return nil
-}
-
-// checkTokenText refuses a token with control characters: printed with
-// --format header into `curl -H` it would add a header, and git's
-// line protocol would break on a newline.
-func checkTokenText(v string) error {
-	if flow.HasControl(v) {
-		return fmt.Errorf("the server issued a token with control characters or a line break; refusing to hand it out")
 	}
 	return nil
 }

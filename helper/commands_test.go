@@ -14,17 +14,17 @@ import (
 	"testing"
 	"time"
 
+	"oauth2cred/helper/internal/testworld"
+
+	"oauth2cred/helper/exit"
+	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 	"oauth2cred/integration/op"
 	"oauth2cred/persist"
 )
 
-func (w *lifeWorld) host() string {
-	return strings.TrimPrefix(w.op.Issuer, "http://")
-}
-
 // git runs one git helper operation with git's request lines.
-func (w *lifeWorld) git(set *Settings, op, request string) (string, error) {
+func gitOp(w *testworld.World, set *lifecycle.Settings, op, request string) (string, error) {
 	var out bytes.Buffer
 	err := Git(context.Background(), set, op, strings.NewReader(request), &out)
 	return out.String(), err
@@ -33,55 +33,46 @@ func (w *lifeWorld) git(set *Settings, op, request string) (string, error) {
 // git's get, erase and get again: the token, then a refresh after git
 // rejected it; another host gets nothing so git asks the next helper.
 func TestGitCommand(t *testing.T) {
-	w := newLifeWorld(t)
-	req := "protocol=http\nhost=" + w.host() + "\n\n"
-	out, err := w.git(w.settings(), "get", req)
+	w := testworld.New(t)
+	req := "protocol=http\nhost=" + w.Host() + "\n\n"
+	out, err := gitOp(w, w.Settings(), "get", req)
 	if err != nil || !strings.Contains(out, "username=oauth2\n") || !strings.Contains(out, "password=") {
 		t.Fatalf("get: %v\n%s", err, out)
 	}
-	first := persistToken(t, w, "s").AccessToken
+	first := w.Saved("s").AccessToken
 	if !strings.Contains(out, "password="+first+"\n") || !strings.Contains(out, "password_expiry_utc=") {
 		t.Fatalf("get answered %q", out)
 	}
-	if _, err := w.git(w.settings(), "erase", req[:len(req)-1]+"password="+first+"\n\n"); err != nil {
+	if _, err := gitOp(w, w.Settings(), "erase", req[:len(req)-1]+"password="+first+"\n\n"); err != nil {
 		t.Fatal(err)
 	}
-	if persistToken(t, w, "s").AccessToken != "" {
+	if w.Saved("s").AccessToken != "" {
 		t.Fatal("erase kept the rejected access token")
 	}
-	out, err = w.git(w.settings(func(s *Settings) { s.NonInteractive = true }), "get", req)
-	if err != nil || strings.Contains(out, "password="+first) || w.op.Count("/oauth/token refresh_token") != 1 {
+	out, err = gitOp(w, w.Settings(func(s *lifecycle.Settings) { s.NonInteractive = true }), "get", req)
+	if err != nil || strings.Contains(out, "password="+first) || w.OP.Count("/oauth/token refresh_token") != 1 {
 		t.Fatalf("get after erase: %v\n%s", err, out)
 	}
-	if _, err := w.git(w.settings(), "store", req); err != nil {
+	if _, err := gitOp(w, w.Settings(), "store", req); err != nil {
 		t.Fatalf("store: %v", err)
 	}
-	out, err = w.git(w.settings(), "get", "protocol=https\nhost=other.example.com\n\n")
+	out, err = gitOp(w, w.Settings(), "get", "protocol=https\nhost=other.example.com\n\n")
 	if err != nil || out != "" {
 		t.Fatalf("another host: %v %q", err, out)
 	}
-	if _, err := w.git(w.settings(), "fetch", req); exitCode(err) != 2 {
+	if _, err := gitOp(w, w.Settings(), "fetch", req); exit.Code(err) != 2 {
 		t.Fatalf("unknown operation: %v", err)
 	}
-}
-
-func persistToken(t *testing.T, w *lifeWorld, key string) *persist.Token {
-	t.Helper()
-	tok, err := persist.Dir{Path: w.dir}.Load(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
 }
 
 // kubectl's exec plugin: an ExecCredential of the apiVersion asked for,
 // and exit 3 without a person when kubectl says nobody is there.
 func TestKubectlCommand(t *testing.T) {
-	w := newLifeWorld(t)
+	w := testworld.New(t)
 	for _, api := range []string{"client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"} {
 		var out bytes.Buffer
 		info := `{"kind":"ExecCredential","apiVersion":"` + api + `","spec":{"interactive":true}}`
-		if err := Kubectl(context.Background(), w.settings(), info, &out); err != nil {
+		if err := Kubectl(context.Background(), w.Settings(), info, &out); err != nil {
 			t.Fatal(err)
 		}
 		var cred struct {
@@ -97,20 +88,20 @@ func TestKubectlCommand(t *testing.T) {
 	}
 	var out bytes.Buffer
 	info := `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}`
-	err := Kubectl(context.Background(), w.settings(func(s *Settings) { s.Service = "fresh" }), info, &out)
-	if exitCode(err) != 3 || out.Len() != 0 {
+	err := Kubectl(context.Background(), w.Settings(func(s *lifecycle.Settings) { s.Service = "fresh" }), info, &out)
+	if exit.Code(err) != 3 || out.Len() != 0 {
 		t.Fatalf("non-interactive without a token: %v %q", err, out.String())
 	}
-	if err := Kubectl(context.Background(), w.settings(), "not json", &out); exitCode(err) != 2 {
+	if err := Kubectl(context.Background(), w.Settings(), "not json", &out); exit.Code(err) != 2 {
 		t.Fatalf("bad KUBERNETES_EXEC_INFO: %v", err)
 	}
 }
 
 // The token command's formats.
 func TestTokenFormats(t *testing.T) {
-	w := newLifeWorld(t)
-	w.signIn()
-	at := persistToken(t, w, "s").AccessToken
+	w := testworld.New(t)
+	w.SignIn()
+	at := w.Saved("s").AccessToken
 	for format, want := range map[string]string{
 		"token":  at + "\n",
 		"header": "Authorization: Bearer " + at + "\n",
@@ -118,14 +109,14 @@ func TestTokenFormats(t *testing.T) {
 		"env":    "OAUTH2CRED_ACCESS_TOKEN=",
 	} {
 		var out bytes.Buffer
-		if err := Token(context.Background(), w.settings(), format, &out); err != nil || !strings.Contains(out.String(), want) {
+		if err := Token(context.Background(), w.Settings(), format, &out); err != nil || !strings.Contains(out.String(), want) {
 			t.Fatalf("--format %s: %v\n%s", format, err, out.String())
 		}
 	}
-	if err := Token(context.Background(), w.settings(), "yaml", &bytes.Buffer{}); exitCode(err) != 2 {
+	if err := Token(context.Background(), w.Settings(), "yaml", &bytes.Buffer{}); exit.Code(err) != 2 {
 		t.Fatalf("--format yaml: %v", err)
 	}
-	set := w.settings(func(s *Settings) { s.Flags.TokenType = "id_token" })
+	set := w.Settings(func(s *lifecycle.Settings) { s.Flags.TokenType = "id_token" })
 	var out bytes.Buffer
 	if err := Token(context.Background(), set, "token", &out); err != nil || strings.Count(strings.TrimSpace(out.String()), ".") != 2 {
 		t.Fatalf("--token-type id_token: %v %q", err, out.String())
@@ -135,49 +126,49 @@ func TestTokenFormats(t *testing.T) {
 // login signs in again; status lists the service without a token;
 // logout revokes at the provider and deletes the file.
 func TestLoginStatusLogout(t *testing.T) {
-	w := newLifeWorld(t)
-	first := w.signIn()
-	if err := Login(context.Background(), w.settings()); err != nil {
+	w := testworld.New(t)
+	first := w.SignIn()
+	if err := Login(context.Background(), w.Settings()); err != nil {
 		t.Fatal(err)
 	}
-	second := persistToken(t, w, "s")
+	second := w.Saved("s")
 	if second.AccessToken == first.AccessToken {
 		t.Fatal("login kept the old token")
 	}
 	var out bytes.Buffer
-	if err := Status(w.settings(), &out); err != nil || !strings.Contains(out.String(), "s\t") || strings.Contains(out.String(), second.AccessToken) {
+	if err := Status(w.Settings(), &out); err != nil || !strings.Contains(out.String(), "s\t") || strings.Contains(out.String(), second.AccessToken) {
 		t.Fatalf("status: %v\n%s", err, out.String())
 	}
-	if err := Logout(context.Background(), w.settings()); err != nil {
+	if err := Logout(context.Background(), w.Settings()); err != nil {
 		t.Fatal(err)
 	}
-	if w.op.Count("/revoke") != 1 || w.op.Valid(context.Background(), second.AccessToken) {
+	if w.OP.Count("/revoke") != 1 || w.OP.Valid(context.Background(), second.AccessToken) {
 		t.Fatal("logout did not revoke")
 	}
-	if _, err := (persist.Dir{Path: w.dir}).Load("s"); err == nil {
+	if _, err := (persist.Dir{Path: w.Dir}).Load("s"); err == nil {
 		t.Fatal("logout kept the file")
 	}
-	if err := Logout(context.Background(), w.settings()); err != nil || !strings.Contains(w.stderr.String(), "No saved token") {
+	if err := Logout(context.Background(), w.Settings()); err != nil || !strings.Contains(w.Stderr(), "No saved token") {
 		t.Fatalf("second logout: %v", err)
 	}
 }
 
 // Accounts: each has its own file, chosen by --account or git's username=.
 func TestAccountsInProcess(t *testing.T) {
-	w := newLifeWorld(t)
-	asAlice := func(s *Settings) {
+	w := testworld.New(t)
+	asAlice := func(s *lifecycle.Settings) {
 		s.Account = "alice"
 		s.Browser = func(u string) error { go playAs(u, "alice"); return nil }
 	}
-	w.signIn(asAlice)
-	if _, err := (persist.Dir{Path: w.dir}).Load("s@alice"); err != nil {
+	w.SignIn(asAlice)
+	if _, err := (persist.Dir{Path: w.Dir}).Load("s@alice"); err != nil {
 		t.Fatalf("alice's file: %v", err)
 	}
-	out, err := w.git(w.settings(func(s *Settings) { s.NonInteractive = true }), "get", "protocol=http\nhost="+w.host()+"\nusername=alice\n\n")
+	out, err := gitOp(w, w.Settings(func(s *lifecycle.Settings) { s.NonInteractive = true }), "get", "protocol=http\nhost="+w.Host()+"\nusername=alice\n\n")
 	if err != nil || !strings.Contains(out, "username=alice\n") {
 		t.Fatalf("git get as alice: %v\n%s", err, out)
 	}
-	if err := Logout(context.Background(), w.settings(func(s *Settings) { s.AllAccounts = true })); err != nil {
+	if err := Logout(context.Background(), w.Settings(func(s *lifecycle.Settings) { s.AllAccounts = true })); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -185,7 +176,7 @@ func TestAccountsInProcess(t *testing.T) {
 // setup git writes the helper lines into git's global configuration and
 // unsetup removes them; doctor then finds git asking oauth2cred first.
 func TestSetupAndDoctorInProcess(t *testing.T) {
-	w := newLifeWorld(t)
+	w := testworld.New(t)
 	home := t.TempDir()
 	gitconfig := filepath.Join(home, ".gitconfig")
 	os.WriteFile(gitconfig, nil, 0o644)
@@ -193,23 +184,23 @@ func TestSetupAndDoctorInProcess(t *testing.T) {
 	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 	cfg := filepath.Join(home, "config.toml")
 	os.WriteFile(cfg, nil, 0o600)
-	set := func(edit ...func(*Settings)) *Settings {
-		return w.settings(append([]func(*Settings){func(s *Settings) { s.ConfigPath = cfg }}, edit...)...)
+	set := func(edit ...func(*lifecycle.Settings)) *lifecycle.Settings {
+		return w.Settings(append([]func(*lifecycle.Settings){func(s *lifecycle.Settings) { s.ConfigPath = cfg }}, edit...)...)
 	}
 	var dry bytes.Buffer
-	if err := SetupGit(set(), GitSetup{Scope: "--global", DryRun: true}, &dry); err != nil || !strings.Contains(dry.String(), "credential.http://"+w.host()+".helper") {
+	if err := SetupGit(set(), GitSetup{Scope: "--global", DryRun: true}, &dry); err != nil || !strings.Contains(dry.String(), "credential.http://"+w.Host()+".helper") {
 		t.Fatalf("dry run: %v\n%s", err, dry.String())
 	}
 	if err := SetupGit(set(), GitSetup{Scope: "--global"}, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
-	out, _ := exec.Command("git", "config", "--get-urlmatch", "credential.helper", "http://"+w.host()+"/r.git").Output()
+	out, _ := exec.Command("git", "config", "--get-urlmatch", "credential.helper", "http://"+w.Host()+"/r.git").Output()
 	if !strings.Contains(string(out), "git --service s") {
 		t.Fatalf("git asks %q", out)
 	}
-	w.signIn(func(s *Settings) { s.ConfigPath = cfg })
+	w.SignIn(func(s *lifecycle.Settings) { s.ConfigPath = cfg })
 	var report bytes.Buffer
-	Doctor(context.Background(), set(func(s *Settings) { s.Service = "s"; s.Flags = service.Definition{} }), &report)
+	Doctor(context.Background(), set(func(s *lifecycle.Settings) { s.Service = "s"; s.Flags = service.Definition{} }), &report)
 	for _, want := range []string{"✓ config file", "✓ git helpers", "✓ token file"} {
 		if !strings.Contains(report.String(), want) {
 			t.Errorf("doctor lacks %q:\n%s", want, report.String())

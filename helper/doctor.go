@@ -12,6 +12,7 @@ import (
 	"oauth2cred/flow"
 	"oauth2cred/helper/exit"
 	"oauth2cred/helper/gitconf"
+	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 	"oauth2cred/persist"
 )
@@ -19,9 +20,9 @@ import (
 // Doctor checks what makes oauth2cred fail for people, one line each:
 // ✓ and what was found, or ✗ and the fix. It never prints a secret. It
 // fails (exit 1) when any check fails.
-func Doctor(ctx context.Context, set *Settings, stdout io.Writer) error {
+func Doctor(ctx context.Context, set *lifecycle.Settings, stdout io.Writer) error {
 	d := &doctor{out: set.Redact.Writer(stdout)}
-	path, explicit := set.configPath()
+	path, explicit := set.ConfigFile()
 	if _, err := service.Load(path, explicit); err != nil {
 		d.fail("config file", "%v", err)
 	} else {
@@ -29,23 +30,23 @@ func Doctor(ctx context.Context, set *Settings, stdout io.Writer) error {
 	}
 	name := set.Service
 	if name == "" {
-		name = set.env("OAUTH2CRED_SERVICE")
+		name = set.Env("OAUTH2CRED_SERVICE")
 	}
 	if name == "" {
-		d.storeDir(set.store())
+		d.storeDir(set.Store())
 		return d.result()
 	}
-	s, err := Open(set)
+	s, err := lifecycle.Open(set, lifecycle.Use{})
 	if err != nil {
 		d.fail("service", "%v", err)
 		return d.result()
 	}
 	defer s.Close()
-	d.ok("service", "%q: client id %s, %s", s.svc.Name, s.svc.ClientID, s.providerURL())
-	d.storeDir(s.dir)
+	d.ok("service", "%q: client id %s, %s", s.Service().Name, s.Service().ClientID, s.ProviderURL())
+	d.storeDir(s.Store())
 	d.tokenFile(s)
 	d.keyring(s)
-	for _, url := range s.gitURLs() {
+	for _, url := range gitURLs(s) {
 		d.gitHelpers(s, url)
 	}
 	d.server(ctx, s)
@@ -82,28 +83,28 @@ func (d *doctor) storeDir(dir persist.Dir) {
 	d.ok("token directory", "%s is yours and closed to others (or not made yet)", dir.Path)
 }
 
-func (d *doctor) tokenFile(s *Session) {
-	t, err := s.dir.Load(s.key())
+func (d *doctor) tokenFile(s *lifecycle.Session) {
+	t, err := s.Store().Load(s.Key())
 	switch {
 	case errors.Is(err, persist.ErrNotFound):
-		d.ok("token file", "none saved yet for %s; '%s' signs in", s.label(), s.loginCommand())
+		d.ok("token file", "none saved yet for %s; '%s' signs in", s.Label(), s.LoginCommand())
 	case err != nil:
 		d.fail("token file", "%v", err)
-	case s.mismatch(t) != "":
-		d.fail("token file", "%s was saved for other settings (another %s); run '%s'", s.location(), s.mismatch(t), s.loginCommand())
+	case s.Mismatch(t) != "":
+		d.fail("token file", "%s was saved for other settings (another %s); run '%s'", s.Location(), s.Mismatch(t), s.LoginCommand())
 	default:
-		d.ok("token file", "%s is 0600, yours, and belongs to this configuration", s.location())
+		d.ok("token file", "%s is 0600, yours, and belongs to this configuration", s.Location())
 	}
 }
 
-func (d *doctor) keyring(s *Session) {
-	if s.keyring == nil {
+func (d *doctor) keyring(s *lifecycle.Session) {
+	if s.Keyring() == nil {
 		d.ok("keyring", "not used (pass --keyring to mirror tokens there)")
 		return
 	}
-	_, err := s.keyring.Load("oauth2cred-doctor-probe")
+	_, err := s.Keyring().Load("oauth2cred-doctor-probe")
 	if err != nil && !errors.Is(err, persist.ErrNotFound) {
-		d.fail("keyring", "%s", keyringProblem(err))
+		d.fail("keyring", "%s", lifecycle.KeyringProblem(err))
 		return
 	}
 	d.ok("keyring", "the OS keyring answers")
@@ -111,7 +112,7 @@ func (d *doctor) keyring(s *Session) {
 
 // gitHelpers checks that git asks oauth2cred first for url: helpers are
 // collected in config order, an empty value resets the list, as git does.
-func (d *doctor) gitHelpers(s *Session, url string) {
+func (d *doctor) gitHelpers(s *lifecycle.Session, url string) {
 	out, err := gitconf.Run("-z", "--get-regexp", `^credential\..*helper$`)
 	if err != nil {
 		d.fail("git helpers", "%v", err)
@@ -131,11 +132,11 @@ func (d *doctor) gitHelpers(s *Session, url string) {
 		}
 		helpers = append(helpers, value)
 	}
-	fix := fmt.Sprintf("run 'oauth2cred setup git --service %s'", s.svc.Name)
+	fix := fmt.Sprintf("run 'oauth2cred setup git --service %s'", s.Service().Name)
 	switch {
 	case len(helpers) == 0:
 		d.fail("git helpers", "git asks no helper for %s; %s", url, fix)
-	case helpers[0] != s.helperCommand() && !isOurs(helpers[0], s.svc.Name):
+	case helpers[0] != helperCommand(s) && !isOurs(helpers[0], s.Service().Name):
 		d.fail("git helpers", "%s answers for %s before oauth2cred (a storage helper serves dead tokens); %s", helperName(helpers[0]), url, fix)
 	default:
 		d.ok("git helpers", "git asks oauth2cred first for %s", url)
@@ -169,18 +170,18 @@ func urlMatches(pattern, url string) bool {
 
 // server checks that discovery (or the token endpoint) answers through the
 // proxy and CA in use, and that the clocks agree.
-func (d *doctor) server(ctx context.Context, s *Session) {
-	cfg, err := s.flowConfig(ctx)
+func (d *doctor) server(ctx context.Context, s *lifecycle.Session) {
+	cfg, err := s.FlowConfig(ctx)
 	if err != nil {
 		d.fail("server", "%v", err)
 		return
 	}
 	d.ok("server", "endpoints known: token %s", describeURL(cfg.Endpoints.TokenURL))
-	target := s.providerURL()
-	if s.svc.Issuer != "" {
-		target = strings.TrimSuffix(s.svc.Issuer, "/") + "/.well-known/openid-configuration"
+	target := s.ProviderURL()
+	if s.Service().Issuer != "" {
+		target = strings.TrimSuffix(s.Service().Issuer, "/") + "/.well-known/openid-configuration"
 	}
-	rctx, cancel := context.WithTimeout(ctx, s.requestTimeout())
+	rctx, cancel := context.WithTimeout(ctx, s.RequestTimeout())
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, target, nil)
 	if err != nil {
@@ -206,12 +207,12 @@ func (d *doctor) server(ctx context.Context, s *Session) {
 	d.ok("clock", "within %v of the server's", skew.Abs())
 }
 
-func (d *doctor) redirect(s *Session) {
+func (d *doctor) redirect(s *lifecycle.Session) {
 	switch {
-	case len(s.svc.RedirectURLs) > 0:
-		d.ok("redirect", "register exactly %s at the provider", strings.Join(s.svc.RedirectURLs, " and "))
-	case s.svc.RedirectPort != 0:
-		d.ok("redirect", "register http://127.0.0.1:%d/ at the provider", s.svc.RedirectPort)
+	case len(s.Service().RedirectURLs) > 0:
+		d.ok("redirect", "register exactly %s at the provider", strings.Join(s.Service().RedirectURLs, " and "))
+	case s.Service().RedirectPort != 0:
+		d.ok("redirect", "register http://127.0.0.1:%d/ at the provider", s.Service().RedirectPort)
 	default:
 		d.ok("redirect", "register http://127.0.0.1/ (any port, RFC 8252) for a native client; a provider that wants an exact URI gets --redirect-url http://localhost:PORT/PATH")
 	}

@@ -11,6 +11,7 @@ import (
 
 	"oauth2cred/helper/exit"
 	"oauth2cred/helper/gitconf"
+	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 
 	"github.com/BurntSushi/toml"
@@ -32,8 +33,8 @@ type GitSetup struct {
 // person's own lines already end with an empty one, none is added; where
 // one is added, a marker (oauth2cred.<url>.setupreset) says so, so that
 // unsetup removes exactly what setup wrote.
-func SetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
-	return eachHelperKey(set, gs, func(s *Session, url, key, helper string, have []string) error {
+func SetupGit(set *lifecycle.Settings, gs GitSetup, stdout io.Writer) error {
+	return eachHelperKey(set, gs, func(s *lifecycle.Session, url, key, helper string, have []string) error {
 		if slices.Contains(have, helper) {
 			fmt.Fprintf(set.Stderr, "oauth2cred: git already asks oauth2cred for %s\n", url)
 			return nil
@@ -53,12 +54,12 @@ func SetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
 			}
 		}
 		if !gs.DryRun {
-			fmt.Fprintf(set.Stderr, "oauth2cred: git now asks oauth2cred --service %s for %s (%s)\n", s.svc.Name, url, strings.TrimPrefix(gs.Scope, "--"))
+			fmt.Fprintf(set.Stderr, "oauth2cred: git now asks oauth2cred --service %s for %s (%s)\n", s.Service().Name, url, strings.TrimPrefix(gs.Scope, "--"))
 		}
 		return nil
-	}, func(s *Session) error {
-		if s.source == "flags" {
-			return s.writeConfig(gs.DryRun, stdout)
+	}, func(s *lifecycle.Session) error {
+		if s.Source() == "flags" {
+			return writeConfig(s, gs.DryRun, stdout)
 		}
 		return nil
 	})
@@ -71,8 +72,8 @@ func markerKey(url string) string { return "oauth2cred." + url + ".setupreset" }
 // and, when its marker says setup added it, the empty line written just
 // before it (never one the person wrote). git drops a section left empty,
 // so a configuration that had none is as it was, byte for byte.
-func UnsetupGit(set *Settings, gs GitSetup, stdout io.Writer) error {
-	return eachHelperKey(set, gs, func(s *Session, url, key, helper string, have []string) error {
+func UnsetupGit(set *lifecycle.Settings, gs GitSetup, stdout io.Writer) error {
+	return eachHelperKey(set, gs, func(s *lifecycle.Session, url, key, helper string, have []string) error {
 		i := slices.Index(have, helper)
 		if i < 0 {
 			return nil
@@ -136,8 +137,8 @@ func shellJoin(args []string) string {
 
 // eachHelperKey opens the service, runs first (when given), then do for
 // every git URL of the service with its helper key and current values.
-func eachHelperKey(set *Settings, gs GitSetup, do func(s *Session, url, key, helper string, have []string) error, first func(*Session) error) error {
-	s, err := Open(set)
+func eachHelperKey(set *lifecycle.Settings, gs GitSetup, do func(s *lifecycle.Session, url, key, helper string, have []string) error, first func(*lifecycle.Session) error) error {
+	s, err := lifecycle.Open(set, lifecycle.Use{})
 	if err != nil {
 		return err
 	}
@@ -147,8 +148,8 @@ func eachHelperKey(set *Settings, gs GitSetup, do func(s *Session, url, key, hel
 			return err
 		}
 	}
-	helper := s.helperCommand()
-	for _, url := range s.gitURLs() {
+	helper := helperCommand(s)
+	for _, url := range gitURLs(s) {
 		key := "credential." + url + ".helper"
 		have, err := gitconf.All(gs.Scope, key)
 		if err != nil {
@@ -163,9 +164,9 @@ func eachHelperKey(set *Settings, gs GitSetup, do func(s *Session, url, key, hel
 
 // gitURLs are the URLs git names the service's hosts by: https, and http
 // too for this machine.
-func (s *Session) gitURLs() []string {
+func gitURLs(s *lifecycle.Session) []string {
 	var out []string
-	for _, h := range s.svc.Hosts {
+	for _, h := range s.Service().Hosts {
 		hostname := h
 		if i := strings.LastIndexByte(h, ':'); i > 0 && !strings.HasSuffix(h, "]") {
 			hostname = h[:i]
@@ -183,7 +184,7 @@ func (s *Session) gitURLs() []string {
 // helperCommand is the helper line: this binary by its absolute path, so
 // that git finds it whatever its PATH, with the options that locate the
 // service.
-func (s *Session) helperCommand() string {
+func helperCommand(s *lifecycle.Session) string {
 	exe, err := os.Executable()
 	if err == nil {
 		exe, err = filepath.EvalSymlinks(exe)
@@ -191,20 +192,20 @@ func (s *Session) helperCommand() string {
 	if err != nil {
 		exe = "oauth2cred"
 	}
-	parts := []string{"!" + shellQuote(exe), "git", "--service", s.svc.Name}
-	if s.set.ConfigPath != "" {
-		parts = append(parts, "--config", shellQuote(s.set.ConfigPath))
+	parts := []string{"!" + shellQuote(exe), "git", "--service", s.Service().Name}
+	if s.Settings().ConfigPath != "" {
+		parts = append(parts, "--config", shellQuote(s.Settings().ConfigPath))
 	}
-	if s.set.TokenDir != "" {
-		parts = append(parts, "--token-dir", shellQuote(s.set.TokenDir))
+	if s.Settings().TokenDir != "" {
+		parts = append(parts, "--token-dir", shellQuote(s.Settings().TokenDir))
 	}
 	return strings.Join(parts, " ")
 }
 
 // writeConfig adds the service, as its flags define it, to the config file,
 // so that the helper line needs only its name. A secret is never written.
-func (s *Session) writeConfig(dryRun bool, stdout io.Writer) error {
-	d := s.set.Flags
+func writeConfig(s *lifecycle.Session, dryRun bool, stdout io.Writer) error {
+	d := s.Settings().Flags
 	if d.ClientSecret != "" {
 		return exit.Usagef("setup git does not write --client-secret into the config file; pass --client-secret-file FILE")
 	}
@@ -216,11 +217,11 @@ func (s *Session) writeConfig(dryRun bool, stdout io.Writer) error {
 	var enc bytes.Buffer
 	e := toml.NewEncoder(&enc)
 	e.Indent = ""
-	if err := e.Encode(map[string]map[string]service.Definition{"services": {s.svc.Name: d}}); err != nil {
+	if err := e.Encode(map[string]map[string]service.Definition{"services": {s.Service().Name: d}}); err != nil {
 		return exit.Fail(err)
 	}
 	b := bytes.NewBufferString(strings.TrimPrefix(enc.String(), "[services]\n"))
-	path, _ := s.set.configPath()
+	path, _ := s.Settings().ConfigFile()
 	if dryRun {
 		fmt.Fprintf(stdout, "# append to %s:\n%s", path, b.String())
 		return nil
@@ -236,6 +237,6 @@ func (s *Session) writeConfig(dryRun bool, stdout io.Writer) error {
 	if _, err := f.Write(append([]byte("\n"), b.Bytes()...)); err != nil {
 		return exit.Fail(fmt.Errorf("cannot write the config file: %v", err))
 	}
-	fmt.Fprintf(s.set.Stderr, "oauth2cred: wrote the service %q to %s\n", s.svc.Name, path)
+	fmt.Fprintf(s.Settings().Stderr, "oauth2cred: wrote the service %q to %s\n", s.Service().Name, path)
 	return nil
 }

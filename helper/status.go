@@ -9,6 +9,7 @@ import (
 
 	"oauth2cred/flow"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 	"oauth2cred/persist"
 )
@@ -17,8 +18,8 @@ import (
 // Services of the config file kept only in the keyring (storage =
 // "keyring") are listed too. A broken config file is reported, and the
 // token files are listed all the same.
-func Status(set *Settings, stdout io.Writer) error {
-	dir := set.store()
+func Status(set *lifecycle.Settings, stdout io.Writer) error {
+	dir := set.Store()
 	keys, err := dir.Services()
 	if err != nil {
 		return exit.Fail(err)
@@ -26,7 +27,7 @@ func Status(set *Settings, stdout io.Writer) error {
 	sort.Strings(keys)
 	shown := 0
 	for _, key := range keys {
-		name, account := splitKey(key)
+		name, account := lifecycle.SplitKey(key)
 		if service.ValidName(name) != nil {
 			continue
 		}
@@ -34,7 +35,7 @@ func Status(set *Settings, stdout io.Writer) error {
 		statusLine(stdout, name, account, dir.File(key), t, err)
 		shown++
 	}
-	path, explicit := set.configPath()
+	path, explicit := set.ConfigFile()
 	cfg, err := service.Load(path, explicit)
 	if err != nil {
 		fmt.Fprintf(set.Stderr, "oauth2cred: warning: %v; services kept only in the keyring are not listed\n", err)

@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"testing"
@@ -52,7 +52,7 @@ func TestOriginMismatch(t *testing.T) {
 			tc.def(&d)
 			s := &Session{svc: &service.Service{Name: "s", Definition: d}}
 			tok := tc.token
-			if got := s.mismatch(&tok); got != tc.want {
+			if got := s.Mismatch(&tok); got != tc.want {
 				t.Fatalf("mismatch = %q, want %q", got, tc.want)
 			}
 			if got := s.usable(&tok); got != (tc.want == "") {

@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"context"
@@ -21,7 +21,7 @@ type asker struct {
 func (s *Session) asker() asker {
 	a := asker{tty: s.ui.terminal() != nil}
 	if !s.set.NoBrowser {
-		a.open = browserOpener(s.set.Browser, s.set.env, s.svc.SecretVars())
+		a.open = browserOpener(s.set.Browser, s.set.Env, s.svc.SecretVars())
 	}
 	return a
 }
@@ -38,12 +38,12 @@ func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, er
 	if err := s.mayStartSignIn(who); err != nil {
 		return nil, err
 	}
-	release, err := s.dir.SigningIn(s.key())
+	release, err := s.dir.SigningIn(s.Key())
 	if err != nil {
 		return nil, exit.Fail(err)
 	}
 	defer release()
-	cfg, err := s.flowConfig(ctx)
+	cfg, err := s.FlowConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -64,10 +64,10 @@ func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, er
 		if err := s.save(t); err != nil {
 			return nil, err
 		}
-		s.dir.ClearAbandoned(s.key())
-		s.ui.say("Saved the token for %s in %s.", s.label(), s.location())
+		s.dir.ClearAbandoned(s.Key())
+		s.ui.say("Saved the token for %s in %s.", s.Label(), s.Location())
 	} else {
-		s.ui.say("The token for %s was not saved; the next call will sign in again (pass --save to keep it).", s.label())
+		s.ui.say("The token for %s was not saved; the next call will sign in again (pass --save to keep it).", s.Label())
 	}
 	s.verbose("signed in to %q", s.svc.Name)
 	return t, nil
@@ -123,7 +123,7 @@ func (s *Session) runFlow(ctx context.Context, cfg *flow.Config, who asker) (*fl
 		Open:         open,
 		Out:          s.ui.out(),
 		Paste:        tty,
-		PasteHint:    who.open == nil || s.set.env("SSH_CONNECTION") != "" || s.set.env("SSH_TTY") != "",
+		PasteHint:    who.open == nil || s.set.Env("SSH_CONNECTION") != "" || s.set.Env("SSH_TTY") != "",
 	})
 }
 
@@ -133,12 +133,12 @@ func (s *Session) signInFailed(err error) error {
 	var se *flow.ServerError
 	abandoned := errors.Is(err, flow.ErrTimeout) || (errors.As(err, &se) && se.Code == "access_denied")
 	if abandoned {
-		if merr := s.dir.MarkAbandoned(s.key()); merr != nil {
+		if merr := s.dir.MarkAbandoned(s.Key()); merr != nil {
 			s.ui.warn("%v", merr)
 		}
 	}
 	if errors.Is(err, flow.ErrTimeout) {
-		return exit.Fail(fmt.Errorf("%v after %v; run '%s' again (or pass a longer --login-timeout)", err, s.personTimeout(), s.loginCommand()))
+		return exit.Fail(fmt.Errorf("%v after %v; run '%s' again (or pass a longer --login-timeout)", err, s.personTimeout(), s.LoginCommand()))
 	}
 	return exit.Fail(err)
 }
@@ -150,16 +150,16 @@ func (s *Session) mayStartSignIn(who asker) error {
 	if s.isLogin {
 		return nil
 	}
-	at, err := s.dir.Abandoned(s.key())
+	at, err := s.dir.Abandoned(s.Key())
 	if err != nil || at.IsZero() {
 		return nil
 	}
 	cooldown := s.cooldown()
 	switch {
 	case !s.lockWaitFrom.IsZero() && at.After(s.lockWaitFrom):
-		return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("the sign-in for %q that this call waited for was abandoned; run '%s' to sign in", s.svc.Name, s.loginCommand())}
+		return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("the sign-in for %q that this call waited for was abandoned; run '%s' to sign in", s.svc.Name, s.LoginCommand())}
 	case !who.tty && cooldownLeft(at, cooldown) > 0:
-		return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("a sign-in for %q was abandoned %v ago, so calls without a terminal do not open another for %v; run '%s' in a terminal", s.svc.Name, sinceRounded(at), cooldownLeft(at, cooldown), s.loginCommand())}
+		return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("a sign-in for %q was abandoned %v ago, so calls without a terminal do not open another for %v; run '%s' in a terminal", s.svc.Name, sinceRounded(at), cooldownLeft(at, cooldown), s.LoginCommand())}
 	}
 	return nil
 }
@@ -178,13 +178,13 @@ func (s *Session) checkIdentity(ctx context.Context, t *persist.Token) error {
 			return nil
 		}
 	}
-	return exit.Fail(fmt.Errorf("signed in as %q, not as account %q; nothing was saved under %q; sign in as %s (run '%s'), or use --account %s", t.Identity, s.account, s.account, s.account, s.loginCommand(), hintQuote(t.Identity)))
+	return exit.Fail(fmt.Errorf("signed in as %q, not as account %q; nothing was saved under %q; sign in as %s (run '%s'), or use --account %s", t.Identity, s.account, s.account, s.account, s.LoginCommand(), hintQuote(t.Identity)))
 }
 
 // unattendedFlow gets a token with no person: client credentials, or a
 // token exchange of the job's own token. It is saved only as asked.
 func (s *Session) unattendedFlow(ctx context.Context, wasSaved bool) (*persist.Token, error) {
-	cfg, err := s.flowConfig(ctx)
+	cfg, err := s.FlowConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func (s *Session) unattendedFlow(ctx context.Context, wasSaved bool) (*persist.T
 		src := jwtSource{what: "subject token", file: s.svc.SubjectTokenFile, source: s.svc.SubjectTokenSource,
 			envName: s.svc.SubjectTokenEnv, audience: s.svc.ClientAssertionAudience, red: s.set.Redact}
 		var subject string
-		subject, err = src.get(ctx, cfg.Client, s.set.env, orElse(src.audience, cfg.Endpoints.Issuer))
+		subject, err = src.get(ctx, cfg.Client, s.set.Env, orElse(src.audience, cfg.Endpoints.Issuer))
 		if err != nil {
 			return nil, err
 		}

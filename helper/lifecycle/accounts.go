@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"fmt"
@@ -15,7 +15,7 @@ import (
 // account is escaped so that no two accounts share one.
 
 // key names the service's store for this call's account.
-func (s *Session) key() string {
+func (s *Session) Key() string {
 	if s.account == "" {
 		return s.svc.Name
 	}
@@ -23,7 +23,7 @@ func (s *Session) key() string {
 }
 
 // label names the service and account for messages.
-func (s *Session) label() string {
+func (s *Session) Label() string {
 	if s.account == "" {
 		return fmt.Sprintf("%q", s.svc.Name)
 	}
@@ -52,8 +52,8 @@ func accountKey(a string) string {
 	return b.String()
 }
 
-// splitKey turns a store key back into service and account.
-func splitKey(key string) (service, account string) {
+// SplitKey turns a store key back into service and account.
+func SplitKey(key string) (service, account string) {
 	service, enc, ok := strings.Cut(key, "@")
 	if !ok {
 		return key, ""
@@ -67,14 +67,14 @@ func splitKey(key string) (service, account string) {
 
 // accounts lists the accounts of the service that have a token file, the
 // default account ("") first.
-func (s *Session) accounts() ([]string, error) {
+func (s *Session) Accounts() ([]string, error) {
 	keys, err := s.dir.Services()
 	if err != nil {
 		return nil, exit.Fail(err)
 	}
 	out := []string{""}
 	for _, k := range keys {
-		if name, account := splitKey(k); name == s.svc.Name && account != "" {
+		if name, account := SplitKey(k); name == s.svc.Name && account != "" {
 			out = append(out, account)
 		}
 	}
@@ -83,7 +83,7 @@ func (s *Session) accounts() ([]string, error) {
 
 // selectAccount takes the account from git's username=, unless it is the
 // user name the service hands out anyway (oauth2, x-token-auth…).
-func (s *Session) selectAccount(username string) error {
+func (s *Session) SelectAccount(username string) error {
 	if username == "" || username == s.svc.Username {
 		return nil
 	}

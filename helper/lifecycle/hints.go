@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 // needPerson is the error of a call that needs a sign-in where no one can
 // be asked.
 func (s *Session) needPerson() error {
-	msg := fmt.Sprintf("no saved token for %s and no terminal or browser to sign in; run '%s' in a terminal", s.label(), s.loginCommand())
+	msg := fmt.Sprintf("no saved token for %s and no terminal or browser to sign in; run '%s' in a terminal", s.Label(), s.LoginCommand())
 	if s.clientCredentialsPossible() {
 		msg += ", or pass --flow client-credentials"
 	}
@@ -33,7 +33,7 @@ func (s *Session) clientCredentialsPossible() bool {
 // loginCommand is the `oauth2cred login` that signs in to this service as
 // it is defined now: the service name alone when the config file or a saved
 // token defines it, else the defining flags too (never a secret).
-func (s *Session) loginCommand() string {
+func (s *Session) LoginCommand() string {
 	parts := []string{"oauth2cred", "login", "--service", s.svc.Name}
 	if s.set.TokenDir != "" {
 		parts = append(parts, "--token-dir", hintQuote(s.set.TokenDir))

@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 		first = nil
 	}
 	if s.usable(first) {
-		s.verbose("served the token of %q from %s", s.svc.Name, s.location())
+		s.verbose("served the token of %q from %s", s.svc.Name, s.Location())
 		return first, nil
 	}
 	if first == nil && (s.keyring == nil || s.keyringOnly()) {
@@ -54,13 +54,13 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 		return nil, exit.Fail(err)
 	}
 	if s.usable(t) || s.savedMeanwhile(first, t) {
-		s.verbose("served the token of %q from %s (saved while this call waited)", s.svc.Name, s.location())
+		s.verbose("served the token of %q from %s (saved while this call waited)", s.svc.Name, s.Location())
 		return t, nil
 	}
 	if t == nil {
 		return s.obtain(ctx, false)
 	}
-	if why := s.mismatch(t); why != "" {
+	if why := s.Mismatch(t); why != "" {
 		return s.again(ctx, fmt.Sprintf("the settings of %q changed since its token was saved (another %s), so that token is not used", s.svc.Name, why))
 	}
 	if t.RefreshToken == "" {
@@ -83,13 +83,13 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 // first; whether anyone can take part is known without the network; then
 // a server that cannot be found fails here, before any file is made.
 func (s *Session) readyToSignIn(ctx context.Context) error {
-	if err := s.dir.Inspect(s.key()); err != nil {
+	if err := s.dir.Inspect(s.Key()); err != nil {
 		return exit.Fail(err)
 	}
 	if err := s.canSignIn(); err != nil {
 		return err
 	}
-	_, err := s.flowConfig(ctx)
+	_, err := s.FlowConfig(ctx)
 	return err
 }
 
@@ -119,7 +119,7 @@ func (s *Session) again(ctx context.Context, reason string) (*persist.Token, err
 		return s.obtain(ctx, true)
 	}
 	if !s.person {
-		return nil, &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("%s and no one can sign in here; run '%s' in a terminal", reason, s.loginCommand())}
+		return nil, &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("%s and no one can sign in here; run '%s' in a terminal", reason, s.LoginCommand())}
 	}
 	s.ui.say("%s; signing in again.", upperFirst(reason))
 	return s.obtain(ctx, true)
@@ -140,7 +140,7 @@ func (s *Session) refresh(ctx context.Context, old *persist.Token) (*persist.Tok
 	if old.Confidential && s.source == "token file" && !s.svc.Authenticates() {
 		return nil, exit.Usagef("the token of %q needs a refresh, and its client is confidential: give its secret with --client-secret-file FILE or OAUTH2CRED_CLIENT_SECRET (or add %q to the config file)", s.svc.Name, "client_secret_file")
 	}
-	cfg, err := s.flowConfig(ctx)
+	cfg, err := s.FlowConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +193,7 @@ func (s *Session) wantSave(ctx context.Context, wasSaved bool) bool {
 	case s.ui.terminal() == nil:
 		return false
 	}
-	ok, err := s.ui.ask(ctx, fmt.Sprintf("Save the token for %s in %s so later calls refresh silently?", s.label(), s.location()), true)
+	ok, err := s.ui.ask(ctx, fmt.Sprintf("Save the token for %s in %s so later calls refresh silently?", s.Label(), s.Location()), true)
 	if errors.Is(err, context.DeadlineExceeded) {
 		s.ui.say("\nNo answer within the time limit; not saving.")
 	}

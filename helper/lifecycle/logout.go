@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"context"
@@ -58,11 +58,11 @@ func (s *Session) Logout(ctx context.Context) error {
 	defer unlock()
 	t, err := s.load()
 	if errors.Is(err, persist.ErrUnsafe) && !s.keyringOnly() {
-		t, err = s.dir.LoadUnchecked(s.key())
+		t, err = s.dir.LoadUnchecked(s.Key())
 	}
 	if errors.Is(err, persist.ErrNotFound) {
 		s.ui.say("No saved token for %q.", s.svc.Name)
-		s.dir.Sweep(s.key(), 0)
+		s.dir.Sweep(s.Key(), 0)
 		return nil
 	}
 	var revokeErr error
@@ -72,7 +72,7 @@ func (s *Session) Logout(ctx context.Context) error {
 	if ferr := s.forget(); ferr != nil {
 		return ferr
 	}
-	s.dir.Sweep(s.key(), 0)
+	s.dir.Sweep(s.Key(), 0)
 	if revokeErr != nil {
 		return exit.Fail(fmt.Errorf("deleted the local token of %q, but %v; revoke it at the provider%s", s.svc.Name, revokeErr, s.appsPageHint()))
 	}
@@ -81,11 +81,11 @@ func (s *Session) Logout(ctx context.Context) error {
 }
 
 func (s *Session) revoke(ctx context.Context, t *persist.Token) error {
-	if why := s.mismatch(t); why != "" {
+	if why := s.Mismatch(t); why != "" {
 		s.ui.say("The saved token of %q was issued for other settings (another %s), so it is not sent to this one's server; revoke it at the provider%s.", s.svc.Name, why, s.appsPageHint())
 		return nil
 	}
-	cfg, err := s.flowConfig(ctx)
+	cfg, err := s.FlowConfig(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"io"
@@ -49,8 +49,8 @@ type Settings struct {
 // store is the token directory. The seed's --token-dir . is the current
 // directory, which holds other things: that others may list it is warned
 // about when a token is saved there, not refused.
-func (s *Settings) store() persist.Dir {
-	p := s.tokenDir()
+func (s *Settings) Store() persist.Dir {
+	p := s.TokenPath()
 	return persist.Dir{Path: p, Shared: filepath.Clean(p) == "."}
 }
 
@@ -69,7 +69,7 @@ func (s *Settings) started() time.Time {
 	return s.Started
 }
 
-func (s *Settings) env(k string) string {
+func (s *Settings) Env(k string) string {
 	if s.Getenv == nil {
 		return os.Getenv(k)
 	}
@@ -77,7 +77,7 @@ func (s *Settings) env(k string) string {
 }
 
 func (s *Settings) home() string {
-	if h := s.env("HOME"); h != "" {
+	if h := s.Env("HOME"); h != "" {
 		return h
 	}
 	h, _ := os.UserHomeDir()
@@ -85,11 +85,11 @@ func (s *Settings) home() string {
 }
 
 // configPath is $XDG_CONFIG_HOME/oauth2cred/config.toml unless --config.
-func (s *Settings) configPath() (string, bool) {
+func (s *Settings) ConfigFile() (string, bool) {
 	if s.ConfigPath != "" {
 		return s.ConfigPath, true
 	}
-	base := s.env("XDG_CONFIG_HOME")
+	base := s.Env("XDG_CONFIG_HOME")
 	if base == "" {
 		base = filepath.Join(s.home(), ".config")
 	}
@@ -99,14 +99,14 @@ func (s *Settings) configPath() (string, bool) {
 // tokenDir is --token-dir, OAUTH2CRED_TOKEN_DIR, or $XDG_STATE_HOME/oauth2cred:
 // a stable per-user place, since git and kubectl run helpers from any
 // directory and a token inside a work tree gets committed.
-func (s *Settings) tokenDir() string {
+func (s *Settings) TokenPath() string {
 	if s.TokenDir != "" {
 		return s.TokenDir
 	}
-	if d := s.env("OAUTH2CRED_TOKEN_DIR"); d != "" {
+	if d := s.Env("OAUTH2CRED_TOKEN_DIR"); d != "" {
 		return d
 	}
-	base := s.env("XDG_STATE_HOME")
+	base := s.Env("XDG_STATE_HOME")
 	if base == "" {
 		base = filepath.Join(s.home(), ".local", "state")
 	}
@@ -114,7 +114,7 @@ func (s *Settings) tokenDir() string {
 }
 
 func (s *Settings) ci() bool {
-	switch strings.ToLower(s.env("CI")) {
+	switch strings.ToLower(s.Env("CI")) {
 	case "true", "1", "yes":
 		return true
 	}
@@ -126,12 +126,12 @@ func (s *Settings) ci() bool {
 func (s *Settings) definition() (string, service.Definition, bool, error) {
 	name := s.Service
 	if name == "" {
-		name = s.env("OAUTH2CRED_SERVICE")
+		name = s.Env("OAUTH2CRED_SERVICE")
 	}
 	if err := service.ValidName(name); err != nil {
 		return "", service.Definition{}, false, err
 	}
-	path, explicit := s.configPath()
+	path, explicit := s.ConfigFile()
 	cfg, err := service.Load(path, explicit)
 	if err != nil {
 		return "", service.Definition{}, false, err
@@ -142,7 +142,7 @@ func (s *Settings) definition() (string, service.Definition, bool, error) {
 	}
 	var d service.Definition
 	d.Overlay(configured)
-	d.Overlay(service.Definition{ClientID: s.env("OAUTH2CRED_CLIENT_ID"), ClientSecret: s.env("OAUTH2CRED_CLIENT_SECRET")})
+	d.Overlay(service.Definition{ClientID: s.Env("OAUTH2CRED_CLIENT_ID"), ClientSecret: s.Env("OAUTH2CRED_CLIENT_SECRET")})
 	flags := s.Flags
 	if s.KeyringOnly {
 		flags.Storage = "keyring"

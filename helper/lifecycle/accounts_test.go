@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"testing"
@@ -17,14 +17,14 @@ func TestAccountKeys(t *testing.T) {
 		{"git", "lab@alice"}, {"x-token.tmp5", ""}, {"x", "token.tmp5"},
 	} {
 		s := &Session{svc: &service.Service{Name: tc.service}, account: tc.account}
-		key := s.key()
+		key := s.Key()
 		if other, dup := seen[key]; dup {
 			t.Fatalf("%s/%s and %s share %q", tc.service, tc.account, other, key)
 		}
 		seen[key] = tc.service + "/" + tc.account
 		if tc.account != "" {
-			if name, account := splitKey(key); name != tc.service || account != tc.account {
-				t.Errorf("splitKey(%q) = %q %q", key, name, account)
+			if name, account := SplitKey(key); name != tc.service || account != tc.account {
+				t.Errorf("SplitKey(%q) = %q %q", key, name, account)
 			}
 		}
 		for _, c := range key {
@@ -36,7 +36,7 @@ func TestAccountKeys(t *testing.T) {
 	if service.ValidName("gitlab@alice") == nil {
 		t.Fatal("a service name with '@' would collide with an account's file")
 	}
-	if (&Session{svc: &service.Service{Name: "gitlab"}}).key() != "gitlab" {
+	if (&Session{svc: &service.Service{Name: "gitlab"}}).Key() != "gitlab" {
 		t.Fatal("the default account must keep .<service>-token")
 	}
 }

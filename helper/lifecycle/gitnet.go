@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"strings"
@@ -26,7 +26,7 @@ func (s *Session) gitNetwork(providerURL string) gitNetwork {
 		return strings.TrimSpace(out)
 	}
 	n.proxy = get("http.proxy")
-	n.caFile = s.set.env("GIT_SSL_CAINFO")
+	n.caFile = s.set.Env("GIT_SSL_CAINFO")
 	if n.caFile == "" {
 		n.caFile = get("http.sslCAInfo")
 	}
@@ -34,7 +34,7 @@ func (s *Session) gitNetwork(providerURL string) gitNetwork {
 	case "false", "no", "off", "0":
 		n.insecure = true
 	}
-	if s.set.env("GIT_SSL_NO_VERIFY") != "" {
+	if s.set.Env("GIT_SSL_NO_VERIFY") != "" {
 		n.insecure = true
 	}
 	return n
@@ -42,7 +42,7 @@ func (s *Session) gitNetwork(providerURL string) gitNetwork {
 
 // providerURL is the URL whose git settings apply: the issuer, else the
 // token endpoint.
-func (s *Session) providerURL() string {
+func (s *Session) ProviderURL() string {
 	if s.svc.Issuer != "" {
 		return s.svc.Issuer
 	}

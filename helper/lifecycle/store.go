@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"context"
@@ -24,7 +24,7 @@ func (s *Session) peek() (*persist.Token, error) {
 	if s.keyringOnly() {
 		t, err = s.loadKeyringOnly()
 	} else {
-		t, err = s.dir.Load(s.key())
+		t, err = s.dir.Load(s.Key())
 	}
 	s.learn(t)
 	return t, err
@@ -43,33 +43,33 @@ func (s *Session) load1() (*persist.Token, error) {
 	if s.keyringOnly() {
 		return s.loadKeyringOnly()
 	}
-	t, err := s.dir.Load(s.key())
+	t, err := s.dir.Load(s.Key())
 	if err == nil || s.keyring == nil {
 		return t, err
 	}
 	if errors.Is(err, persist.ErrUnsafe) {
 		return nil, err // never paper over a leaked or planted file
 	}
-	kt, kerr := s.keyring.Load(s.key())
+	kt, kerr := s.keyring.Load(s.Key())
 	if kerr != nil {
 		s.keyringWarn(kerr)
 		return nil, err
 	}
-	if s.mismatch(kt) != "" {
+	if s.Mismatch(kt) != "" {
 		return nil, err
 	}
-	if serr := s.dir.Save(s.key(), kt); serr != nil {
-		s.ui.warn("could not restore %s from the keyring: %v", s.dir.File(s.key()), serr)
+	if serr := s.dir.Save(s.Key(), kt); serr != nil {
+		s.ui.warn("could not restore %s from the keyring: %v", s.dir.File(s.Key()), serr)
 	} else {
-		s.verbose("restored %s from the OS keyring", s.dir.File(s.key()))
+		s.verbose("restored %s from the OS keyring", s.dir.File(s.Key()))
 	}
 	return kt, nil
 }
 
 func (s *Session) loadKeyringOnly() (*persist.Token, error) {
-	t, err := s.keyring.Load(s.key())
+	t, err := s.keyring.Load(s.Key())
 	if errors.Is(err, persist.ErrNoKeyring) {
-		return nil, exit.Fail(fmt.Errorf("the token of %q lives only in the OS keyring (storage = \"keyring\"), and %v; remove storage = \"keyring\" (or --keyring-only) to keep it in a file", s.svc.Name, keyringProblem(err)))
+		return nil, exit.Fail(fmt.Errorf("the token of %q lives only in the OS keyring (storage = \"keyring\"), and %v; remove storage = \"keyring\" (or --keyring-only) to keep it in a file", s.svc.Name, KeyringProblem(err)))
 	}
 	return t, err
 }
@@ -78,18 +78,18 @@ func (s *Session) loadKeyringOnly() (*persist.Token, error) {
 func (s *Session) save(t *persist.Token) error {
 	t.SavedAt = time.Now().UTC()
 	if s.keyringOnly() {
-		err := s.keyring.Save(s.key(), t)
+		err := s.keyring.Save(s.Key(), t)
 		var slim *persist.KeptSlimError
 		if errors.As(err, &slim) {
 			s.ui.warn("%v; with storage = \"keyring\" every call of %q refreshes (a token file keeps it whole)", err, s.svc.Name)
 			return nil
 		}
 		if err != nil {
-			return exit.Fail(fmt.Errorf("cannot save the token of %q in the OS keyring: %v", s.svc.Name, keyringProblem(err)))
+			return exit.Fail(fmt.Errorf("cannot save the token of %q in the OS keyring: %v", s.svc.Name, KeyringProblem(err)))
 		}
 		return nil
 	}
-	if err := s.dir.Save(s.key(), t); err != nil {
+	if err := s.dir.Save(s.Key(), t); err != nil {
 		return exit.Fail(err)
 	}
 	if s.dir.Shared && s.dir.Listable() {
@@ -97,7 +97,7 @@ func (s *Session) save(t *persist.Token) error {
 	}
 	s.excludeFromWorkTree()
 	if s.keyring != nil {
-		s.keyringWarn(s.keyring.Save(s.key(), t))
+		s.keyringWarn(s.keyring.Save(s.Key(), t))
 	}
 	return nil
 }
@@ -121,12 +121,12 @@ func (s *Session) keyringWarn(err error) {
 		s.ui.warn("%v; the token file keeps it whole", err)
 		return
 	}
-	s.ui.warn("%s; the token file goes on working without the keyring copy", keyringProblem(err))
+	s.ui.warn("%s; the token file goes on working without the keyring copy", KeyringProblem(err))
 }
 
-// keyringProblem says what is wrong with the keyring in the person's terms,
+// KeyringProblem says what is wrong with the keyring in the person's terms,
 // not D-Bus's (exec: "dbus-launch": executable file not found…).
-func keyringProblem(err error) string {
+func KeyringProblem(err error) string {
 	if errors.Is(err, persist.ErrNoKeyring) {
 		return "no OS keyring answered (no Secret Service on this session's D-Bus, or it is locked); start or unlock your desktop's keyring, or drop --keyring"
 	}
@@ -137,11 +137,11 @@ func keyringProblem(err error) string {
 }
 
 // location names where tokens are kept, for messages.
-func (s *Session) location() string {
+func (s *Session) Location() string {
 	if s.keyringOnly() {
 		return "the OS keyring"
 	}
-	return s.dir.File(s.key())
+	return s.dir.File(s.Key())
 }
 
 // lock takes the service's lock. Whoever holds it may be waiting for a
@@ -151,14 +151,14 @@ func (s *Session) location() string {
 // that no person can see does not wait for another process's sign-in at
 // all: it says so at once instead of holding up a background git.
 func (s *Session) lock(ctx context.Context) (func(), error) {
-	lctx, cancel := context.WithTimeout(ctx, s.personTimeout()+s.requestTimeout())
+	lctx, cancel := context.WithTimeout(ctx, s.personTimeout()+s.RequestTimeout())
 	defer cancel()
 	start := time.Now()
 	s.lockWaitFrom = start
 	var background *bool
 	onWait := func() error {
-		if !s.dir.SignInUnderWay(s.key()) {
-			if time.Since(start) > s.requestTimeout() {
+		if !s.dir.SignInUnderWay(s.Key()) {
+			if time.Since(start) > s.RequestTimeout() {
 				cancel() // the holder is not waiting for a person: it is stuck
 			}
 			return nil
@@ -168,12 +168,12 @@ func (s *Session) lock(ctx context.Context) (func(), error) {
 			background = &b
 		}
 		if *background && !s.isLogin {
-			return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("a sign-in for %q is under way in another process; try again when it is done (or run '%s' in a terminal)", s.svc.Name, s.loginCommand())}
+			return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("a sign-in for %q is under way in another process; try again when it is done (or run '%s' in a terminal)", s.svc.Name, s.LoginCommand())}
 		}
 		start = time.Now() // a person is at it: wait for the sign-in
 		return nil
 	}
-	unlock, err := s.dir.Lock(lctx, s.key(), onWait)
+	unlock, err := s.dir.Lock(lctx, s.Key(), onWait)
 	if err != nil {
 		if errors.Is(err, persist.ErrLockWait) {
 			return nil, exit.Fail(fmt.Errorf("%v (waited %v)", err, time.Since(start).Round(time.Second)))
@@ -185,14 +185,14 @@ func (s *Session) lock(ctx context.Context) (func(), error) {
 
 func (s *Session) forget() error {
 	if !s.keyringOnly() {
-		if err := s.dir.Delete(s.key()); err != nil {
+		if err := s.dir.Delete(s.Key()); err != nil {
 			return exit.Fail(err)
 		}
 	}
 	if s.keyring != nil {
-		if err := s.keyring.Delete(s.key()); err != nil {
+		if err := s.keyring.Delete(s.Key()); err != nil {
 			if s.keyringOnly() {
-				return exit.Fail(fmt.Errorf("cannot delete the keyring entry of %q: %v", s.svc.Name, keyringProblem(err)))
+				return exit.Fail(fmt.Errorf("cannot delete the keyring entry of %q: %v", s.svc.Name, KeyringProblem(err)))
 			}
 			s.keyringWarn(err)
 		}

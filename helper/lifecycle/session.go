@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"context"
@@ -55,12 +55,12 @@ type Session struct {
 // Open resolves the service of set. It reads the config file, and the token
 // file only when nothing else names the client: the cached path must stay
 // as cheap as a file read.
-func Open(set *Settings) (*Session, error) {
+func Open(set *Settings, use Use) (*Session, error) {
 	name, def, inConfig, err := set.definition()
 	if err != nil {
 		return nil, err
 	}
-	dir := set.store()
+	dir := set.Store()
 	source := "flags"
 	if inConfig {
 		source = "config"
@@ -90,6 +90,13 @@ func Open(set *Settings) (*Session, error) {
 		person:  !set.NonInteractive && !set.ci(),
 		source:  source,
 		account: set.Account,
+	}
+	s.isLogin, s.viaGit = use.Login, use.Git
+	if use.NoPerson {
+		s.person = false
+	}
+	if use.NoTerminal {
+		s.ui.noTTY = true
 	}
 	if svc.Keyring {
 		s.keyring = &persist.Keyring{Backend: set.KeyringBackend}
@@ -123,7 +130,7 @@ func (s *Session) learn(t *persist.Token) {
 // Close releases the terminal.
 func (s *Session) Close() { s.ui.close() }
 
-func (s *Session) requestTimeout() time.Duration {
+func (s *Session) RequestTimeout() time.Duration {
 	if s.set.Timeout > 0 {
 		return s.set.Timeout
 	}
@@ -140,7 +147,7 @@ func (s *Session) personTimeout() time.Duration {
 
 // flowConfig returns the OAuth client, built on first use. The login hint
 // follows the call's account, which logout --all-accounts changes.
-func (s *Session) flowConfig(ctx context.Context) (*flow.Config, error) {
+func (s *Session) FlowConfig(ctx context.Context) (*flow.Config, error) {
 	if s.cfg == nil {
 		cfg, err := s.buildConfig(ctx)
 		if err != nil {
@@ -164,9 +171,9 @@ func (s *Session) buildConfig(ctx context.Context) (*flow.Config, error) {
 	if s.set.Verbose {
 		log = s.set.Stderr
 	}
-	opts := flow.ClientOptions{Timeout: s.requestTimeout(), CAFile: s.svc.CAFile, Insecure: s.svc.Insecure, Log: log}
+	opts := flow.ClientOptions{Timeout: s.RequestTimeout(), CAFile: s.svc.CAFile, Insecure: s.svc.Insecure, Log: log}
 	if s.viaGit {
-		n := s.gitNetwork(s.providerURL())
+		n := s.gitNetwork(s.ProviderURL())
 		opts.Proxy = n.proxy
 		if opts.CAFile == "" {
 			opts.CAFile = n.caFile
@@ -234,7 +241,7 @@ func (s *Session) discover(ctx context.Context, client *http.Client) (*flow.Endp
 		RevokeURL:  s.svc.RevokeURL,
 	}
 	if s.svc.Issuer != "" && (ep.TokenURL == "" || ep.AuthURL == "" || ep.DeviceURL == "" || ep.RevokeURL == "") {
-		dctx, cancel := context.WithTimeout(ctx, s.requestTimeout())
+		dctx, cancel := context.WithTimeout(ctx, s.RequestTimeout())
 		d, err := flow.Discover(dctx, client, s.svc.Issuer)
 		cancel()
 		if err != nil {

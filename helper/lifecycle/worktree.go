@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"bufio"
@@ -30,17 +30,17 @@ func (s *Session) excludeFromWorkTree() {
 	if err != nil {
 		return
 	}
-	pattern := "/" + filepath.ToSlash(filepath.Join(rel, "."+s.key()+"-token")) + "*"
+	pattern := "/" + filepath.ToSlash(filepath.Join(rel, "."+s.Key()+"-token")) + "*"
 	pattern = strings.Replace(pattern, "/./", "/", 1)
 	exclude := filepath.Join(gitDir, "info", "exclude")
 	if hasLine(exclude, pattern) {
 		return
 	}
 	if err := appendOwned(gitDir, exclude, fmt.Sprintf("# oauth2cred: tokens of %q, never to be committed\n%s\n", s.svc.Name, pattern)); err != nil {
-		s.ui.warn("the token file %s is inside the git work tree %s and was not excluded from it (%v); keep it out of commits", s.location(), top, err)
+		s.ui.warn("the token file %s is inside the git work tree %s and was not excluded from it (%v); keep it out of commits", s.Location(), top, err)
 		return
 	}
-	s.ui.warn("the token file %s is inside the git work tree %s; added %s to %s so it is never committed (a --token-dir outside any repository is safer)", s.location(), top, pattern, exclude)
+	s.ui.warn("the token file %s is inside the git work tree %s; added %s to %s so it is never committed (a --token-dir outside any repository is safer)", s.Location(), top, pattern, exclude)
 }
 
 // appendOwned appends text to a repository's exclude file only when the

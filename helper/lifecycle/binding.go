@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"slices"
@@ -21,7 +21,7 @@ import (
 
 // mismatch names what differs between t's origin and the service's
 // configuration, or returns "" when t belongs to this service.
-func (s *Session) mismatch(t *persist.Token) string {
+func (s *Session) Mismatch(t *persist.Token) string {
 	svc := s.svc
 	switch {
 	case t.ClientID != svc.ClientID:
@@ -95,7 +95,7 @@ func sameSet(a, b []string) bool {
 
 // usable reports whether t can be handed out as it is, without a refresh.
 func (s *Session) usable(t *persist.Token) bool {
-	if t == nil || s.mismatch(t) != "" {
+	if t == nil || s.Mismatch(t) != "" {
 		return false
 	}
 	value, expiry := s.wanted(t)
@@ -105,7 +105,7 @@ func (s *Session) usable(t *persist.Token) bool {
 // alive reports whether the wanted value of t may still be handed out at
 // all: not expired, however soon it will be.
 func (s *Session) alive(t *persist.Token) bool {
-	if t == nil || s.mismatch(t) != "" {
+	if t == nil || s.Mismatch(t) != "" {
 		return false
 	}
 	value, expiry := s.wanted(t)

@@ -1,4 +1,4 @@
-package helper
+package lifecycle
 
 import (
 	"context"
@@ -64,7 +64,7 @@ func (s *Session) assertion(client *http.Client, issuer string) (flow.Assertion,
 		src := jwtSource{what: "client assertion", file: s.svc.ClientAssertionFile, source: s.svc.ClientAssertionSource,
 			envName: s.svc.ClientAssertionEnv, audience: s.svc.ClientAssertionAudience, red: s.set.Redact}
 		return func(ctx context.Context, aud string) (string, error) {
-			return src.get(ctx, client, s.set.env, orElse(src.audience, issuer))
+			return src.get(ctx, client, s.set.Env, orElse(src.audience, issuer))
 		}, nil
 	}
 	return nil, nil
