@@ -5,6 +5,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -213,7 +214,8 @@ func duration(f *cli.DurationFlag) cli.Flag {
 // contexts, or the hot path's own parse of the command line. given names
 // the flags that were set.
 type flagSource interface {
-	given(name string) bool
+	Given(name string) bool
+	Names() []string
 	String(name string) string
 	StringSlice(name string) []string
 	Bool(name string) bool
@@ -236,7 +238,8 @@ func newCLISource(c *cli.Context) cliSource {
 	return cliSource{at}
 }
 
-func (s cliSource) given(name string) bool             { return s.at[name] != nil }
+func (s cliSource) Names() []string                    { return slices.Collect(maps.Keys(s.at)) }
+func (s cliSource) Given(name string) bool             { return s.at[name] != nil }
 func (s cliSource) String(name string) string          { return s.ctx(name).String(name) }
 func (s cliSource) StringSlice(name string) []string   { return s.ctx(name).StringSlice(name) }
 func (s cliSource) Bool(name string) bool              { return s.ctx(name).Bool(name) }
@@ -250,70 +253,26 @@ func settings(c *cli.Context) (*lifecycle.Settings, error) {
 	return settingsFrom(newCLISource(c))
 }
 
-// settingsFrom maps the flags given into helper settings.
+// settingsFrom maps the flags given into helper settings: the service's
+// fields through their one description (service.FromFlags), the call's own
+// flags here.
 func settingsFrom(src flagSource) (*lifecycle.Settings, error) {
 	str := func(name string) string {
-		if src.given(name) {
+		if src.Given(name) {
 			return src.String(name)
 		}
 		return ""
 	}
-	list := func(name string) []string {
-		if src.given(name) {
-			return src.StringSlice(name)
-		}
-		return nil
-	}
-	flag := func(name string) bool { return src.given(name) && src.Bool(name) }
-	params, err := service.ParseParams(list("param"))
+	flag := func(name string) bool { return src.Given(name) && src.Bool(name) }
+	def, err := service.FromFlags(src)
 	if err != nil {
 		return nil, err
 	}
 	set := &lifecycle.Settings{
-		Service:     str("service"),
-		Account:     str("account"),
-		AllAccounts: flag("all-accounts"),
-		Flags: service.Definition{
-			Preset:           str("preset"),
-			ClientID:         str("client-id"),
-			ClientSecret:     str("client-secret"),
-			ClientSecretFile: str("client-secret-file"),
-			ClientAuth:       str("client-auth"),
-			ClientKeyFile:    str("client-key-file"),
-			ClientKeyID:      str("client-key-id"),
-
-			ClientAssertionFile:     str("client-assertion-file"),
-			ClientAssertionSource:   str("client-assertion-source"),
-			ClientAssertionEnv:      str("client-assertion-env"),
-			ClientAssertionAudience: str("client-assertion-audience"),
-			SubjectTokenFile:        str("subject-token-file"),
-			SubjectTokenSource:      str("subject-token-source"),
-			SubjectTokenEnv:         str("subject-token-env"),
-			SubjectTokenType:        str("subject-token-type"),
-			Audience:                str("audience"),
-			Resource:                str("resource"),
-			RequestedTokenType:      str("requested-token-type"),
-
-			AuthURL:       str("auth-url"),
-			TokenURL:      str("token-url"),
-			RefreshURL:    str("refresh-url"),
-			DeviceURL:     str("device-url"),
-			RevokeURL:     str("revoke-url"),
-			Issuer:        str("issuer"),
-			Scopes:        list("scope"),
-			Method:        str("method"),
-			AuthParams:    params,
-			Flow:          str("flow"),
-			Hosts:         list("host"),
-			RedirectURLs:  list("redirect-url"),
-			Username:      str("username"),
-			TokenType:     str("token-type"),
-			CAFile:        str("ca-file"),
-			Insecure:      flag("insecure-skip-tls-verify"),
-			Keyring:       flag("keyring"),
-			GitBearer:     flag("git-bearer"),
-			AllowNoExpiry: flag("allow-no-expiry"),
-		},
+		Service:        str("service"),
+		Account:        str("account"),
+		AllAccounts:    flag("all-accounts"),
+		Flags:          def,
 		ConfigPath:     str("config"),
 		TokenDir:       str("token-dir"),
 		KeyringOnly:    flag("keyring-only"),
@@ -324,11 +283,8 @@ func settingsFrom(src flagSource) (*lifecycle.Settings, error) {
 		Verbose:        flag("verbose"),
 		Stderr:         os.Stderr,
 	}
-	if src.given("redirect-port") {
-		set.Flags.RedirectPort = src.Int("redirect-port")
-	}
 	for name, dst := range map[string]*time.Duration{"timeout": &set.Timeout, "login-timeout": &set.LoginTimeout, "cooldown": &set.Cooldown} {
-		if src.given(name) {
+		if src.Given(name) {
 			*dst = src.Duration(name)
 			if *dst <= 0 {
 				return nil, &exit.Error{Code: exit.Usage, Msg: "--" + name + " must be positive, e.g. 30s or 2m"}

@@ -9,7 +9,9 @@ package main
 
 import (
 	"context"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +23,8 @@ import (
 // argvSource is a command line parsed by hotArgs.
 type argvSource map[string][]string
 
-func (a argvSource) given(name string) bool           { return len(a[name]) > 0 }
+func (a argvSource) Names() []string                  { return slices.Collect(maps.Keys(a)) }
+func (a argvSource) Given(name string) bool           { return len(a[name]) > 0 }
 func (a argvSource) String(name string) string        { return a.last(name) }
 func (a argvSource) StringSlice(name string) []string { return a[name] }
 func (a argvSource) Bool(name string) bool {
@@ -118,7 +121,7 @@ func runHot(ctx context.Context, cmd, op string, src argvSource, started time.Ti
 		return helper.Kubectl(ctx, set, os.Getenv("KUBERNETES_EXEC_INFO"), os.Stdout)
 	}
 	format := "token"
-	if src.given("format") {
+	if src.Given("format") {
 		format = src.String("format")
 	}
 	return helper.Token(ctx, set, format, os.Stdout)

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	"oauth2cred/helper/lifecycle"
+	"oauth2cred/helper/service"
 
 	"github.com/urfave/cli/v2"
 )
@@ -76,6 +78,27 @@ func TestHotPathParsesLikeCLI(t *testing.T) {
 	} {
 		if _, _, _, ok := hotArgs(args); ok {
 			t.Errorf("%v: taken by the hot path", args)
+		}
+	}
+}
+
+// Every field of a service is a flag of the table, of the kind its type
+// takes: the field's one description holds flags and config keys together.
+func TestEveryFieldIsAFlag(t *testing.T) {
+	ty := reflect.TypeOf(service.Definition{})
+	for i := range ty.NumField() {
+		key, _, _ := strings.Cut(ty.Field(i).Tag.Get("toml"), ",")
+		if key == "-" || key == "" || key == "storage" { // storage is --keyring-only's
+			continue
+		}
+		spec, ok := lookupFlag(service.FlagName(key))
+		if !ok {
+			t.Errorf("config key %s has no flag --%s", key, service.FlagName(key))
+			continue
+		}
+		want := map[reflect.Kind]flagKind{reflect.String: kString, reflect.Slice: kList, reflect.Map: kList, reflect.Bool: kBool, reflect.Int: kInt}[ty.Field(i).Type.Kind()]
+		if spec.kind != want {
+			t.Errorf("--%s is of kind %d, its field of kind %d", spec.name, spec.kind, want)
 		}
 	}
 }

@@ -75,6 +75,25 @@ func (c *Config) AuthCode(ctx context.Context, b Browser) (*Token, error) {
 		}
 	}()
 
+	r := cb.await(ctx, b, authURL)
+	if r.err != nil {
+		return nil, r.err
+	}
+	fmt.Fprintf(b.Out, "Signed in; fetching the token.\n")
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.requestTimeout())
+	defer cancel()
+	t, err := c.exchange(tctx, r.code, verifier, redirect)
+	if t != nil && c.Endpoints.Issuer == "" {
+		t.Issuer = r.iss
+	}
+	return t, err
+}
+
+// await shows the person the address (and opens the browser on it, in a
+// goroutine of its own: an opener that lingers never holds the flow up),
+// then waits for the one valid answer: from the browser, a pasted address,
+// or ctx's end.
+func (cb *callback) await(ctx context.Context, b Browser, authURL string) result {
 	fmt.Fprintf(b.Out, "Sign in with your browser at:\n\n  %s\n\n", authURL)
 	if b.Open != nil {
 		fmt.Fprintf(b.Out, "Opening your browser; waiting for the sign-in to finish there…\n")
@@ -93,24 +112,13 @@ func (c *Config) AuthCode(ctx context.Context, b Browser) (*Token, error) {
 		}
 		stopPaste = cb.readPaste(b.Paste)
 	}
-	var r result
+	defer stopPaste()
 	select {
-	case r = <-cb.results:
+	case r := <-cb.results:
+		return r
 	case <-ctx.Done():
-		r.err = fmt.Errorf("gave up waiting for the browser sign-in: %w", ErrTimeout)
+		return result{err: fmt.Errorf("gave up waiting for the browser sign-in: %w", ErrTimeout)}
 	}
-	stopPaste()
-	if r.err != nil {
-		return nil, r.err
-	}
-	fmt.Fprintf(b.Out, "Signed in; fetching the token.\n")
-	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.requestTimeout())
-	defer cancel()
-	t, err := c.exchange(tctx, r.code, verifier, redirect)
-	if t != nil && c.Endpoints.Issuer == "" {
-		t.Issuer = r.iss
-	}
-	return t, err
 }
 
 // listen opens the loopback listener on 127.0.0.1 only (RFC 8252 §8.3),

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"oauth2cred/helper/exit"
-	"oauth2cred/helper/service"
 )
 
 // Hints: the commands that errors tell a person to run must work as shown.
@@ -47,30 +46,12 @@ func (s *Session) LoginCommand() string {
 	if s.source != "flags" {
 		return strings.Join(parts, " ")
 	}
+	// Every field the flags gave, from the fields' one description; the
+	// client id as resolved (a preset or environment may have given it).
 	f := s.set.Flags
-	add := func(flag, value string) {
-		if value != "" {
-			parts = append(parts, flag, hintQuote(value))
-		}
-	}
-	add("--preset", f.Preset)
-	add("--issuer", f.Issuer)
-	add("--auth-url", f.AuthURL)
-	add("--token-url", f.TokenURL)
-	add("--refresh-url", f.RefreshURL)
-	add("--device-url", f.DeviceURL)
-	add("--client-id", s.svc.ClientID)
-	add("--client-secret-file", f.ClientSecretFile)
-	add("--client-auth", f.ClientAuth)
-	add("--client-key-file", f.ClientKeyFile)
-	add("--client-key-id", f.ClientKeyID)
-	add("--scope", strings.Join(service.SplitList(f.Scopes), " "))
-	add("--method", f.Method)
-	for _, h := range f.Hosts {
-		add("--host", h)
-	}
-	for _, u := range f.RedirectURLs {
-		add("--redirect-url", u)
+	f.ClientID = s.svc.ClientID
+	for _, a := range f.Args() {
+		parts = append(parts, hintQuote(a))
 	}
 	return strings.Join(parts, " ")
 }

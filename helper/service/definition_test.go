@@ -1,6 +1,9 @@
 package service
 
 import (
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -110,5 +113,39 @@ func TestServesGit(t *testing.T) {
 		if got := svc.ServesGit(tc.proto, tc.host); got != tc.want {
 			t.Errorf("%s://%s: %v, want %v", tc.proto, tc.host, got, tc.want)
 		}
+	}
+}
+
+// flagValues are flags given by name, for FromFlags.
+type flagValues map[string][]string
+
+func (v flagValues) Names() []string               { return slices.Collect(maps.Keys(v)) }
+func (v flagValues) String(f string) string        { return v[f][len(v[f])-1] }
+func (v flagValues) StringSlice(f string) []string { return v[f] }
+func (v flagValues) Bool(f string) bool            { return v[f][0] == "true" }
+func (v flagValues) Int(f string) int              { n, _ := strconv.Atoi(v[f][0]); return n }
+
+// One description per field: flags fill the Definition, and Args gives
+// back the words that define it (never the secret), in a hint's order.
+func TestFieldsRoundTrip(t *testing.T) {
+	given := flagValues{
+		"client-id": {"c"}, "client-secret": {"s3cret"}, "issuer": {"https://i.example"}, "scope": {"openid email"},
+		"param": {"prompt=consent", "access_type=offline"}, "host": {"a.example", "b.example"}, "redirect-port": {"8080"},
+		"insecure-skip-tls-verify": {"true"}, "client-auth": {"post"}, "audience": {"api"},
+	}
+	d, err := FromFlags(given)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ClientID != "c" || d.ClientSecret != "s3cret" || !d.Insecure || d.RedirectPort != 8080 || d.AuthParams["prompt"] != "consent" || len(d.Hosts) != 2 || d.ClientAuth != "post" {
+		t.Fatalf("%+v", d)
+	}
+	got := strings.Join(d.Args(), " ")
+	want := "--issuer https://i.example --client-id c --scope openid email --param access_type=offline --param prompt=consent --host a.example --host b.example --redirect-port 8080 --audience api --insecure-skip-tls-verify --client-auth post"
+	if got != want {
+		t.Fatalf("args\n%s\nwant\n%s", got, want)
+	}
+	if _, err := FromFlags(flagValues{"param": {"novalue"}}); err == nil {
+		t.Fatal("--param without = accepted")
 	}
 }

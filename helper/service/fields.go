@@ -1,0 +1,177 @@
+package service
+
+import (
+	"maps"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// A service's fields are described once, by Definition's toml tags: the
+// tag is the config key, and the flag is the key with "-" for "_" (a few
+// read better otherwise: FlagName). Flags fill a Definition through
+// FromFlags, and the command lines of hints are made by Args, so a field
+// added to Definition is a key, a flag (flagTable in main must list it:
+// a test holds them together) and part of every hint at once.
+
+// FlagName is the flag of the config key key.
+func FlagName(key string) string {
+	switch key {
+	case "scopes":
+		return "scope"
+	case "hosts":
+		return "host"
+	case "auth_params":
+		return "param"
+	case "insecure":
+		return "insecure-skip-tls-verify"
+	}
+	return strings.ReplaceAll(key, "_", "-")
+}
+
+// FlagValues are the flags one call was given.
+type FlagValues interface {
+	Names() []string // the flags given
+	String(flag string) string
+	StringSlice(flag string) []string
+	Bool(flag string) bool
+	Int(flag string) int
+}
+
+// FromFlags is the Definition the flags given define. It looks at the
+// flags given only: a cached call gives a few of the ~45.
+func FromFlags(v FlagValues) (Definition, error) {
+	var d Definition
+	dv := reflect.ValueOf(&d).Elem()
+	var index map[string]int // config key -> field, made when a flag needs it
+	for _, flag := range v.Names() {
+		if index == nil {
+			index = make(map[string]int, dv.NumField())
+			for i, key := range keys(dv.Type()) {
+				index[key] = i
+			}
+		}
+		i, ok := index[keyOf(flag)]
+		if !ok {
+			continue // a flag of the call, not of the service
+		}
+		f := dv.Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(v.String(flag))
+		case reflect.Bool:
+			f.SetBool(v.Bool(flag))
+		case reflect.Int:
+			f.SetInt(int64(v.Int(flag)))
+		case reflect.Slice:
+			f.Set(reflect.ValueOf(v.StringSlice(flag)).Convert(f.Type()))
+		case reflect.Map:
+			params, err := ParseParams(v.StringSlice(flag))
+			if err != nil {
+				return Definition{}, err
+			}
+			f.Set(reflect.ValueOf(params))
+		}
+	}
+	return d, nil
+}
+
+// keyOf is the config key of flag (FlagName's inverse).
+func keyOf(flag string) string {
+	switch flag {
+	case "scope", "host":
+		return flag + "s"
+	case "param":
+		return "auth_params"
+	case "insecure-skip-tls-verify":
+		return "insecure"
+	}
+	return strings.ReplaceAll(flag, "-", "_")
+}
+
+// keys are the config keys of t's fields, "" for a field that is none.
+// Every tag starts with toml:"…", read directly: reflect's tag parser cost
+// a cached call more than the rest of its flags.
+func keys(t reflect.Type) []string {
+	out := make([]string, t.NumField())
+	for i := range out {
+		tag := string(t.Field(i).Tag)
+		v, ok := strings.CutPrefix(tag, `toml:"`)
+		if !ok {
+			v = reflect.StructTag(tag).Get("toml") + `"`
+		}
+		if key := v[:strings.IndexAny(v, `,"`)]; key != "-" {
+			out[i] = key
+		}
+	}
+	return out
+}
+
+// hintOrder puts what identifies a service first in a hint's command line.
+var hintOrder = [...]string{"preset", "issuer", "auth_url", "token_url", "refresh_url", "device_url", "client_id"}
+
+// Args are the flags that define d, as a command line's words: what
+// identifies the service first, then the rest in Definition's order. A
+// secret is never among them (client_secret_file names where it is).
+func (d Definition) Args() []string {
+	dv := reflect.ValueOf(d)
+	ks := keys(dv.Type())
+	index := func(key string) int {
+		for i, k := range ks {
+			if k == key {
+				return i
+			}
+		}
+		return -1
+	}
+	var order []int
+	for _, key := range hintOrder {
+		order = append(order, index(key))
+	}
+	for i, key := range ks {
+		if key != "" && !Contains(hintOrder[:], key) {
+			order = append(order, i)
+		}
+	}
+	var out []string
+	for _, i := range order {
+		if ks[i] == "client_secret" {
+			continue
+		}
+		out = append(out, fieldArgs(FlagName(ks[i]), dv.Field(i))...)
+	}
+	return out
+}
+
+// fieldArgs are the words that give field f as flag.
+func fieldArgs(flag string, f reflect.Value) []string {
+	if f.IsZero() {
+		return nil
+	}
+	switch f.Kind() {
+	case reflect.String:
+		return []string{"--" + flag, f.String()}
+	case reflect.Bool:
+		return []string{"--" + flag}
+	case reflect.Int:
+		return []string{"--" + flag, strconv.Itoa(int(f.Int()))}
+	case reflect.Slice:
+		if flag == "scope" { // one word, as people write it
+			return []string{"--" + flag, strings.Join(SplitList(f.Interface().(stringList)), " ")}
+		}
+		var out []string
+		for j := range f.Len() {
+			out = append(out, "--"+flag, f.Index(j).String())
+		}
+		return out
+	case reflect.Map:
+		var out []string
+		params := f.Interface().(map[string]string)
+		for _, k := range slices.Sorted(maps.Keys(params)) {
+			out = append(out, "--"+flag, k+"="+params[k])
+		}
+		return out
+	}
+	return nil
+}
