@@ -184,3 +184,26 @@ func TestLifecycleCooldown(t *testing.T) {
 		t.Fatal("an authorization request during the cool-down")
 	}
 }
+
+// A refresh answer that is refused (here without expires_in) after the
+// provider rotated the refresh token: the rotated one is saved, so the
+// next call refreshes with it (the provider has killed the old one).
+func TestLifecycleRotatedTokenKeptWhenAnswerRefused(t *testing.T) {
+	w := testworld.New(t)
+	first := w.SignIn()
+	w.Age("s")
+	w.OP.NoRefreshExpiresIn.Store(true)
+	_, err := w.Token(w.Settings(func(s *lifecycle.Settings) { s.NonInteractive = true }))
+	if err == nil || !strings.Contains(err.Error(), "expires_in") {
+		t.Fatalf("refused answer: %v", err)
+	}
+	kept := w.Saved("s")
+	if kept.RefreshToken == first.RefreshToken || kept.RefreshToken == "" || kept.AccessToken != "" {
+		t.Fatalf("kept refresh token %q (first %q), access token %q", kept.RefreshToken, first.RefreshToken, kept.AccessToken)
+	}
+	w.OP.NoRefreshExpiresIn.Store(false)
+	got, err := w.Token(w.Settings(func(s *lifecycle.Settings) { s.NonInteractive = true }))
+	if err != nil || got.AccessToken == "" {
+		t.Fatalf("refresh with the rotated token: %v", err)
+	}
+}

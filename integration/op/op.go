@@ -57,8 +57,12 @@ type Server struct {
 	// NoRefreshIDToken drops id_token from refresh answers, as OpenID
 	// Connect Core §12.2 allows a server to.
 	NoRefreshIDToken atomic.Bool
-	hints            []string // login_hint of each authorization request
-	assertions       []string // client_assertion of each request
+	// NoRefreshExpiresIn drops expires_in from refresh answers, as RFC 6749
+	// §5.1 allows (it is only RECOMMENDED): an answer oauth2cred refuses,
+	// after the provider has rotated the refresh token all the same.
+	NoRefreshExpiresIn atomic.Bool
+	hints              []string // login_hint of each authorization request
+	assertions         []string // client_assertion of each request
 }
 
 // Two more people, whose subject is their user name, for account tests.
@@ -210,7 +214,7 @@ func (s *Server) count(next http.Handler) http.Handler {
 
 func (s *Server) rewritesRefresh() bool {
 	mode, _ := s.DeadRefresh.Load().(string)
-	return mode != "" || s.NoRefreshIDToken.Load()
+	return mode != "" || s.NoRefreshIDToken.Load() || s.NoRefreshExpiresIn.Load()
 }
 
 // rewriteRefresh runs the refresh grant on the real OP and changes only
@@ -224,10 +228,15 @@ func (s *Server) rewriteRefresh(w http.ResponseWriter, r *http.Request, next htt
 	if status == http.StatusBadRequest && bytes.Contains(body, []byte("invalid_grant")) && deadRefreshAnswers[mode] != "" {
 		body = []byte(deadRefreshAnswers[mode])
 	}
-	if status == http.StatusOK && s.NoRefreshIDToken.Load() {
+	if status == http.StatusOK && (s.NoRefreshIDToken.Load() || s.NoRefreshExpiresIn.Load()) {
 		var m map[string]any
 		if json.Unmarshal(body, &m) == nil {
-			delete(m, "id_token")
+			if s.NoRefreshIDToken.Load() {
+				delete(m, "id_token")
+			}
+			if s.NoRefreshExpiresIn.Load() {
+				delete(m, "expires_in")
+			}
 			body, _ = json.Marshal(m)
 		}
 	}
