@@ -40,8 +40,9 @@ auth_params = { prompt = "consent" }
 		clientID string
 		tokenURL string
 	}{
-		{"config", nil, service.Definition{}, "from-config", "https://gitlab.com/oauth/token"},
-		{"env over config", map[string]string{"OAUTH2CRED_CLIENT_ID": "from-env"}, service.Definition{}, "from-env", "https://gitlab.com/oauth/token"},
+		// A self-hosted GitLab (SPEC §1): the endpoints follow the host.
+		{"config", nil, service.Definition{}, "from-config", "https://gitlab.example.com/oauth/token"},
+		{"env over config", map[string]string{"OAUTH2CRED_CLIENT_ID": "from-env"}, service.Definition{}, "from-env", "https://gitlab.example.com/oauth/token"},
 		{"flag over env", map[string]string{"OAUTH2CRED_CLIENT_ID": "from-env"}, service.Definition{ClientID: "from-flag", TokenURL: "https://gitlab.example.com/oauth/token"}, "from-flag", "https://gitlab.example.com/oauth/token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -118,6 +118,7 @@ func Resolve(name string, d Definition) (*Service, error) {
 		if !ok {
 			return nil, exit.Usagef("unknown preset %q; choose one of %s", pn, strings.Join(PresetNames(), ", "))
 		}
+		selfHosted(pn, d, &p)
 		p.Overlay(d)
 		d = p
 	}

@@ -149,3 +149,32 @@ func TestFieldsRoundTrip(t *testing.T) {
 		t.Fatal("--param without = accepted")
 	}
 }
+
+// Issue 22.2: the gitlab and github presets follow a self-hosted host
+// (GitLab, GitHub Enterprise Server); the public hosts and explicit
+// endpoints keep theirs.
+func TestSelfHostedForges(t *testing.T) {
+	for _, tc := range []struct {
+		def                  Definition
+		auth, device, revoke string
+	}{
+		{Definition{Preset: "gitlab", Hosts: []string{"gitlab.internal.test"}}, "https://gitlab.internal.test/oauth/authorize", "https://gitlab.internal.test/oauth/authorize_device", "https://gitlab.internal.test/oauth/revoke"},
+		{Definition{Preset: "gitlab", Hosts: []string{"127.0.0.1:8929"}}, "http://127.0.0.1:8929/oauth/authorize", "http://127.0.0.1:8929/oauth/authorize_device", "http://127.0.0.1:8929/oauth/revoke"},
+		{Definition{Preset: "gitlab", Hosts: []string{"gitlab.com"}}, "https://gitlab.com/oauth/authorize", "https://gitlab.com/oauth/authorize_device", "https://gitlab.com/oauth/revoke"},
+		{Definition{Preset: "github", Hosts: []string{"ghe.internal.test"}}, "https://ghe.internal.test/login/oauth/authorize", "https://ghe.internal.test/login/device/code", ""},
+		{Definition{Preset: "github"}, "https://github.com/login/oauth/authorize", "https://github.com/login/device/code", ""},
+		{Definition{Preset: "gitlab", Hosts: []string{"gitlab.internal.test"}, AuthURL: "https://sso.internal.test/a", TokenURL: "https://sso.internal.test/t"}, "https://sso.internal.test/a", "", ""},
+	} {
+		tc.def.ClientID = "id"
+		svc, err := Resolve("x", tc.def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if svc.AuthURL != tc.auth || svc.DeviceURL != tc.device || svc.RevokeURL != tc.revoke {
+			t.Errorf("%+v: auth %s device %s revoke %s", tc.def, svc.AuthURL, svc.DeviceURL, svc.RevokeURL)
+		}
+		if len(tc.def.Hosts) > 0 && svc.Hosts[0] != tc.def.Hosts[0] {
+			t.Errorf("hosts %v", svc.Hosts)
+		}
+	}
+}

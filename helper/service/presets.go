@@ -2,6 +2,8 @@ package service
 
 import (
 	"net"
+	"net/url"
+	"strings"
 
 	"oauth2cred/helper/exit"
 )
@@ -91,6 +93,60 @@ func forge(issuer string) Definition {
 	return d
 }
 
+// hostBase is the base URL of a forge at host: https, or http on this
+// machine.
+func hostBase(host string) string {
+	scheme := "https"
+	if h, _, err := net.SplitHostPort(host); (err == nil && IsLoopback(h)) || IsLoopback(host) {
+		scheme = "http"
+	}
+	return scheme + "://" + host
+}
+
+// selfHosted points the gitlab and github presets at the service's first
+// host when it is not the public one: most GitLab installations are
+// self-hosted, and GitHub Enterprise Server serves GitHub's OAuth paths on
+// its own host (SPEC §1). Where the person names the server (an issuer or
+// an endpoint), no preset endpoint on another host stays: a sign-in or a
+// token for one host never goes to another host.
+func selfHosted(name string, user Definition, p *Definition) {
+	if len(user.Hosts) > 0 {
+		host := user.Hosts[0]
+		base := hostBase(host)
+		switch {
+		case name == "gitlab" && !strings.EqualFold(host, "gitlab.com"):
+			p.AuthURL, p.TokenURL = base+"/oauth/authorize", base+"/oauth/token"
+			p.DeviceURL, p.RevokeURL = base+"/oauth/authorize_device", base+"/oauth/revoke"
+			p.AppsPage = base + "/-/user_settings/applications"
+		case name == "github" && !strings.EqualFold(host, "github.com") && !strings.EqualFold(host, "gist.github.com"):
+			p.AuthURL, p.TokenURL = base+"/login/oauth/authorize", base+"/login/oauth/access_token"
+			p.DeviceURL, p.AppsPage = base+"/login/device/code", base+"/settings/applications"
+		}
+	}
+	named := ""
+	for _, u := range []string{user.Issuer, user.AuthURL, user.TokenURL, user.DeviceURL, user.RevokeURL} {
+		if named = hostOf(u); named != "" {
+			break
+		}
+	}
+	if named == "" {
+		return
+	}
+	for _, e := range []*string{&p.Issuer, &p.AuthURL, &p.TokenURL, &p.DeviceURL, &p.RevokeURL} {
+		if *e != "" && !strings.EqualFold(hostOf(*e), named) {
+			*e = ""
+		}
+	}
+}
+
+// hostOf is the host[:port] of a URL, or "".
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Host
+	}
+	return ""
+}
+
 // forgeIssuer derives a self-hosted Gitea's or Forgejo's issuer (its
 // ROOT_URL) from the first --host: https, or http for this machine.
 func forgeIssuer(s *Service) error {
@@ -100,11 +156,7 @@ func forgeIssuer(s *Service) error {
 	if len(s.Hosts) == 0 {
 		return exit.Usagef("the %s preset needs the forge's host: pass --host git.example.com (or --issuer https://git.example.com/)", s.Preset)
 	}
-	scheme := "https"
-	if h, _, err := net.SplitHostPort(s.Hosts[0]); (err == nil && IsLoopback(h)) || IsLoopback(s.Hosts[0]) {
-		scheme = "http"
-	}
-	s.Issuer = scheme + "://" + s.Hosts[0] + "/"
+	s.Issuer = hostBase(s.Hosts[0]) + "/"
 	s.AppsPage = s.Issuer + "user/settings/applications"
 	return nil
 }
