@@ -123,6 +123,14 @@ func Git(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reade
 	if op == "store" {
 		return nil // the token lives in our store; git's copy adds nothing
 	}
+	if set.Service == "" && set.Env("OAUTH2CRED_SERVICE") == "" {
+		// One helper line for every host: the service of this host, if any.
+		name, err := routeGit(set, req.Get("protocol"), req.Get("host"))
+		if err != nil || name == "" {
+			return err // none: silence, and git asks the next helper
+		}
+		set.Service = name
+	}
 	s, err := lifecycle.Open(set, lifecycle.Use{Git: true, NoPerson: set.Env("GIT_TERMINAL_PROMPT") == "0"})
 	if err != nil {
 		return err

@@ -34,6 +34,9 @@ type GitSetup struct {
 // one is added, a marker (oauth2cred.<url>.setupreset) says so, so that
 // unsetup removes exactly what setup wrote.
 func SetupGit(set *lifecycle.Settings, gs GitSetup, stdout io.Writer) error {
+	if allHosts(set) {
+		return setupAllHosts(set, gs, stdout, true)
+	}
 	return eachHelperKey(set, gs, func(s *lifecycle.Session, url, key, helper string, have []string) error {
 		if slices.Contains(have, helper) {
 			fmt.Fprintf(set.Stderr, "oauth2cred: git already asks oauth2cred for %s\n", url)
@@ -73,6 +76,9 @@ func markerKey(url string) string { return "oauth2cred." + url + ".setupreset" }
 // before it (never one the person wrote). git drops a section left empty,
 // so a configuration that had none is as it was, byte for byte.
 func UnsetupGit(set *lifecycle.Settings, gs GitSetup, stdout io.Writer) error {
+	if allHosts(set) {
+		return setupAllHosts(set, gs, stdout, false)
+	}
 	return eachHelperKey(set, gs, func(s *lifecycle.Session, url, key, helper string, have []string) error {
 		i := slices.Index(have, helper)
 		if i < 0 {
@@ -185,6 +191,11 @@ func gitURLs(s *lifecycle.Session) []string {
 // that git finds it whatever its PATH, with the options that locate the
 // service.
 func helperCommand(s *lifecycle.Session) string {
+	return helperLine(s.Settings(), s.Service().Name)
+}
+
+// helperLine is git's helper line for service ("" for every host).
+func helperLine(set *lifecycle.Settings, service string) string {
 	exe, err := os.Executable()
 	if err == nil {
 		exe, err = filepath.EvalSymlinks(exe)
@@ -192,14 +203,57 @@ func helperCommand(s *lifecycle.Session) string {
 	if err != nil {
 		exe = "oauth2cred"
 	}
-	parts := []string{"!" + shellQuote(exe), "git", "--service", s.Service().Name}
-	if s.Settings().ConfigPath != "" {
-		parts = append(parts, "--config", shellQuote(s.Settings().ConfigPath))
+	parts := []string{"!" + shellQuote(exe), "git"}
+	if service != "" {
+		parts = append(parts, "--service", service)
 	}
-	if s.Settings().TokenDir != "" {
-		parts = append(parts, "--token-dir", shellQuote(s.Settings().TokenDir))
+	if set.ConfigPath != "" {
+		parts = append(parts, "--config", shellQuote(set.ConfigPath))
+	}
+	if set.TokenDir != "" {
+		parts = append(parts, "--token-dir", shellQuote(set.TokenDir))
 	}
 	return strings.Join(parts, " ")
+}
+
+// allHosts: no service named, so setup is of the one helper line that
+// serves every host of the config file's services.
+func allHosts(set *lifecycle.Settings) bool {
+	return set.Service == "" && set.Env("OAUTH2CRED_SERVICE") == ""
+}
+
+// setupAllHosts adds (or, unless add, removes exactly) the one helper line
+// credential.helper = oauth2cred git, which answers for the hosts of every
+// service in the config file and says nothing for others.
+func setupAllHosts(set *lifecycle.Settings, gs GitSetup, stdout io.Writer, add bool) error {
+	line := helperLine(set, "")
+	have, err := gitconf.All(gs.Scope, "credential.helper")
+	if err != nil {
+		return err
+	}
+	w := []string{gs.Scope, "--add", "credential.helper", line}
+	switch {
+	case add && slices.Contains(have, line):
+		fmt.Fprintf(set.Stderr, "oauth2cred: git already asks oauth2cred for every host\n")
+		return nil
+	case !add && !slices.Contains(have, line):
+		return nil
+	case !add:
+		w = []string{gs.Scope, "--fixed-value", "--unset-all", "credential.helper", line}
+	}
+	if gs.DryRun {
+		fmt.Fprintf(stdout, "git config %s\n", shellJoin(w))
+		return nil
+	}
+	if _, err := gitconf.Run(w...); err != nil {
+		return err
+	}
+	if add {
+		fmt.Fprintf(set.Stderr, "oauth2cred: git now asks oauth2cred for every host; it answers for the hosts of the services in the config file (%s)\n", strings.TrimPrefix(gs.Scope, "--"))
+	} else {
+		fmt.Fprintf(set.Stderr, "oauth2cred: git no longer asks oauth2cred for every host\n")
+	}
+	return nil
 }
 
 // writeConfig adds the service, as its flags define it, to the config file,

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"oauth2cred/integration/op"
 )
 
 // Issue 22.2: --preset gitlab with a self-hosted host, and --preset github
@@ -25,5 +27,57 @@ func TestSelfHostedForgePresets(t *testing.T) {
 		if !strings.HasPrefix(string(got), tc.want) {
 			t.Errorf("%s at %s: the browser opened %q (exit %d)\n%s", tc.preset, tc.host, got, r.code, r.stderr)
 		}
+	}
+}
+
+// Issue 22.4, real git 2.39 and 2.47: one helper line for every host
+// (credential.helper = oauth2cred git, written by setup git without
+// --service) routes each host to the first config service that serves it,
+// and says nothing for any other host, so git asks the next helper;
+// unsetup git removes exactly that line.
+func TestOneHelperLineForEveryHost(t *testing.T) {
+	for _, git := range []string{"git", newGit(t)} {
+		t.Run(gitVersion(git), func(t *testing.T) {
+			g := newGitWorld(t)
+			gitconfig := filepath.Join(g.home, ".gitconfig")
+			before := "[user]\n\tname = t\n\temail = t@example.com\n"
+			os.WriteFile(gitconfig, []byte(before), 0o644)
+			env := []string{"GIT_CONFIG_GLOBAL=" + gitconfig}
+			cfg := filepath.Join(g.home, ".config", "oauth2cred", "config.toml")
+			os.MkdirAll(filepath.Dir(cfg), 0o700)
+			os.WriteFile(cfg, []byte(`[services.elsewhere]
+issuer = "`+g.op.Issuer+`"
+client_id = "other"
+hosts = ["other.example.com"]
+
+[services.forge]
+issuer = "`+g.op.Issuer+`"
+client_id = "`+op.NativeID+`"
+scopes = ["openid", "offline_access"]
+hosts = ["`+g.git.Host()+`"]
+`), 0o600)
+			if r := g.run("login", "--save", "--service", "forge"); r.code != 0 {
+				t.Fatalf("login: %s", r.stderr)
+			}
+			if r := g.runWith(cmdOpts{env: env}, "setup", "git"); r.code != 0 || !strings.Contains(r.stderr, "every host") {
+				t.Fatalf("setup git: exit %d\n%s", r.code, r.stderr)
+			}
+			if b := mustRead(gitconfig); !strings.Contains(b, "helper = !") || strings.Contains(b, "--service") {
+				t.Fatalf("git config:\n%s", b)
+			}
+			if r := g.exec(cmdOpts{env: env}, git, "clone", "-q", g.git.URL+"/repo.git", filepath.Join(g.home, "clone")); r.code != 0 {
+				t.Fatalf("clone through the one line: %s", r.stderr)
+			}
+			r := g.runWith(cmdOpts{stdin: "protocol=https\nhost=nobody.example.com\n\n"}, "git", "get")
+			if r.code != 0 || r.stdout != "" {
+				t.Fatalf("a host no service serves: exit %d %q\n%s", r.code, r.stdout, r.stderr)
+			}
+			if r := g.runWith(cmdOpts{env: env}, "unsetup", "git"); r.code != 0 {
+				t.Fatalf("unsetup git: %s", r.stderr)
+			}
+			if got := mustRead(gitconfig); got != before {
+				t.Fatalf("after unsetup:\n%q\nwant\n%q", got, before)
+			}
+		})
 	}
 }

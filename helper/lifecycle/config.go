@@ -44,6 +44,7 @@ type Settings struct {
 	// Started is when the call began; zero means now.
 	Started      time.Time
 	startChecked bool
+	config       *service.Config // the config file, once read
 }
 
 // store is the token directory. The seed's --token-dir . is the current
@@ -121,6 +122,20 @@ func (s *Settings) ci() bool {
 	return false
 }
 
+// Config is the config file, read once per call (routing a git request
+// and opening its service both need it).
+func (s *Settings) Config() (*service.Config, error) {
+	if s.config == nil {
+		path, explicit := s.ConfigFile()
+		cfg, err := service.Load(path, explicit)
+		if err != nil {
+			return nil, err
+		}
+		s.config = cfg
+	}
+	return s.config, nil
+}
+
 // definition layers preset < config file < environment < flags, and says
 // whether the config file has the service.
 func (s *Settings) definition() (string, service.Definition, bool, error) {
@@ -131,8 +146,7 @@ func (s *Settings) definition() (string, service.Definition, bool, error) {
 	if err := service.ValidName(name); err != nil {
 		return "", service.Definition{}, false, err
 	}
-	path, explicit := s.ConfigFile()
-	cfg, err := service.Load(path, explicit)
+	cfg, err := s.Config()
 	if err != nil {
 		return "", service.Definition{}, false, err
 	}

@@ -47,6 +47,18 @@ func (l *stringList) UnmarshalTOML(v any) error {
 type Config struct {
 	services map[string]Definition
 	broken   map[string]error
+	order    []string // the services' names in the file's order
+}
+
+// Names are the services that decode, in the file's order.
+func (c *Config) Names() []string {
+	var out []string
+	for _, n := range c.order {
+		if _, ok := c.services[n]; ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Definitions are the services that decode, by name.
@@ -61,7 +73,7 @@ func (c *Config) Problems() []error {
 	return out
 }
 
-// loadConfig reads the config file. A missing default file is no error; a
+// Load reads the config file. A missing default file is no error; a
 // missing file named by --config is. A file that is not TOML at all is an
 // error for every service.
 func Load(path string, explicit bool) (*Config, error) {
@@ -91,6 +103,11 @@ func Load(path string, explicit bool) (*Config, error) {
 			continue
 		}
 		cfg.services[name] = d
+	}
+	for _, key := range md.Keys() {
+		if len(key) == 2 && key[0] == "services" {
+			cfg.order = append(cfg.order, key[1])
+		}
 	}
 	for _, key := range md.Undecoded() {
 		parts := []string(key)

@@ -108,19 +108,14 @@ func ValidName(name string) error {
 	return nil
 }
 
-// resolve applies presets and defaults and checks the definition.
+// Resolve applies presets and defaults and checks the definition.
 func Resolve(name string, d Definition) (*Service, error) {
 	if err := ValidName(name); err != nil {
 		return nil, err
 	}
-	if pn := d.Preset; pn != "" {
-		p, ok := preset(pn)
-		if !ok {
-			return nil, exit.Usagef("unknown preset %q; choose one of %s", pn, strings.Join(PresetNames(), ", "))
-		}
-		selfHosted(pn, d, &p)
-		p.Overlay(d)
-		d = p
+	d, err := withPreset(d)
+	if err != nil {
+		return nil, err
 	}
 	s := &Service{Name: name, Definition: d}
 	if err := forgeIssuer(s); err != nil {
@@ -132,20 +127,58 @@ func Resolve(name string, d Definition) (*Service, error) {
 			return nil, err
 		}
 	}
-	if len(s.Hosts) == 0 {
-		for _, u := range []string{s.AuthURL, s.Issuer, s.TokenURL} {
-			if pu, err := url.Parse(u); err == nil && pu.Host != "" {
-				s.Hosts = []string{pu.Host}
-				break
-			}
-		}
-	}
+	s.Hosts = hosts(s.Definition)
 	for _, h := range s.Hosts {
 		if h == "" || strings.ContainsAny(h, "/ @?#") {
 			return nil, exit.Usagef("--host %q is not a host name (write example.com or example.com:8443)", h)
 		}
 	}
 	return s, nil
+}
+
+// withPreset lays d over its preset, if it names one.
+func withPreset(d Definition) (Definition, error) {
+	pn := d.Preset
+	if pn == "" {
+		return d, nil
+	}
+	p, ok := preset(pn)
+	if !ok {
+		return Definition{}, exit.Usagef("unknown preset %q; choose one of %s", pn, strings.Join(PresetNames(), ", "))
+	}
+	selfHosted(pn, d, &p)
+	p.Overlay(d)
+	return p, nil
+}
+
+// hosts are the hosts a service answers for: its own, else the host of
+// its authorization endpoint, issuer or token endpoint.
+func hosts(d Definition) []string {
+	if len(d.Hosts) > 0 {
+		return d.Hosts
+	}
+	for _, u := range []string{d.AuthURL, d.Issuer, d.TokenURL} {
+		if pu, err := url.Parse(u); err == nil && pu.Host != "" {
+			return []string{pu.Host}
+		}
+	}
+	return nil
+}
+
+// Matches reports whether the service d defines answers git for proto
+// and host, without the checks a call makes: for routing one helper line
+// to the service of a host.
+func Matches(d Definition, proto, host string) bool {
+	d, err := withPreset(d)
+	if err != nil {
+		return false
+	}
+	s := &Service{Definition: d}
+	if forgeIssuer(s) != nil {
+		return false
+	}
+	s.Hosts = hosts(s.Definition)
+	return s.ServesGit(proto, host)
 }
 
 // defaults fills what the layers left unset.
