@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +22,7 @@ var TokenFormats = []string{"token", "header", "json", "env"}
 
 // Token prints a valid token in format: the seed library's accessToken().
 func Token(ctx context.Context, set *lifecycle.Settings, format string, stdout io.Writer) error {
-	if !service.Contains(TokenFormats, format) {
+	if !slices.Contains(TokenFormats, format) {
 		return exit.Usagef("--format %q is not one of %s; see 'oauth2cred token --help'", format, strings.Join(TokenFormats, ", "))
 	}
 	s, err := lifecycle.Open(set, lifecycle.Use{})

@@ -70,6 +70,7 @@ func (s *Settings) started() time.Time {
 	return s.Started
 }
 
+// Env reads the call's environment (Getenv, else the process's).
 func (s *Settings) Env(k string) string {
 	if s.Getenv == nil {
 		return os.Getenv(k)

@@ -130,6 +130,7 @@ func (s *Session) learn(t *persist.Token) {
 // Close releases the terminal.
 func (s *Session) Close() { s.ui.close() }
 
+// RequestTimeout bounds each request to a server (--timeout).
 func (s *Session) RequestTimeout() time.Duration {
 	if s.set.Timeout > 0 {
 		return s.set.Timeout

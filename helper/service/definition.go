@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 
 	"oauth2cred/flow"
@@ -214,7 +215,7 @@ func (s *Service) checkChoices() error {
 		{"--subject-token-source", orElse(s.SubjectTokenSource, "env"), []string{"github-actions", "gitlab", "env"}},
 	}
 	for _, c := range checks {
-		if !Contains(c.allowed, c.value) {
+		if !slices.Contains(c.allowed, c.value) {
 			return exit.Usagef("%s %q is not one of %s", c.flag, c.value, strings.Join(c.allowed, ", "))
 		}
 	}
@@ -304,6 +305,8 @@ func validName(name string) bool {
 	return true
 }
 
+// CheckURL refuses what flag names unless it is an http(s) URL without
+// user info, plain http only to this machine.
 func CheckURL(flag, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
@@ -355,15 +358,6 @@ func (s *Service) Secret() (string, error) {
 		return "", exit.Usagef("cannot read --client-secret-file: %v", err)
 	}
 	return strings.TrimRight(string(b), "\r\n"), nil
-}
-
-func Contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // splitList splits repeated flag values that may also be space- or

@@ -130,7 +130,7 @@ func (d Definition) Args() []string {
 		order = append(order, index(key))
 	}
 	for i, key := range ks {
-		if key != "" && !Contains(hintOrder[:], key) {
+		if key != "" && !slices.Contains(hintOrder[:], key) {
 			order = append(order, i)
 		}
 	}
