@@ -96,7 +96,7 @@ func TestEveryFieldIsAFlag(t *testing.T) {
 			t.Errorf("config key %s has no flag --%s", key, service.FlagName(key))
 			continue
 		}
-		want := map[reflect.Kind]flagKind{reflect.String: kString, reflect.Slice: kList, reflect.Map: kList, reflect.Bool: kBool, reflect.Int: kInt}[ty.Field(i).Type.Kind()]
+		want := map[reflect.Kind]flagKind{reflect.String: kString, reflect.Slice: kList, reflect.Map: kList, reflect.Bool: kBool, reflect.Int: kInt, reflect.Pointer: kBool}[ty.Field(i).Type.Kind()]
 		if spec.kind != want {
 			t.Errorf("--%s is of kind %d, its field of kind %d", spec.name, spec.kind, want)
 		}

@@ -39,6 +39,9 @@ type Browser struct {
 	// PasteHint says so on Out; leave it off where it cannot help (a local
 	// browser was opened).
 	PasteHint bool
+	// AskKeep asks in the page whether to keep the sign-in (there is no
+	// terminal to ask on); the answer comes back as Token.Keep.
+	AskKeep bool
 }
 
 // ErrTimeout reports that the person did not finish in time.
@@ -64,6 +67,9 @@ func (c *Config) AuthCode(ctx context.Context, b Browser) (*Token, error) {
 		issRequired: c.Endpoints.IssParameter, host: ru.Host, path: ru.Path,
 		results: make(chan result, 2),
 	}
+	if b.AskKeep {
+		cb.keep = &keepQuestion{token: oauth2.GenerateVerifier(), answers: make(chan string, 1)}
+	}
 	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	// Let the page of the answer reach the browser before the listener goes.
@@ -85,6 +91,9 @@ func (c *Config) AuthCode(ctx context.Context, b Browser) (*Token, error) {
 	t, err := c.exchange(tctx, r.code, verifier, redirect)
 	if t != nil && c.Endpoints.Issuer == "" {
 		t.Issuer = r.iss
+	}
+	if t != nil && cb.keep != nil {
+		t.Keep = cb.awaitKeep(ctx)
 	}
 	return t, err
 }
@@ -195,10 +204,15 @@ type callback struct {
 	mu                     sync.Mutex
 	done                   bool
 	results                chan result
+	keep                   *keepQuestion // nil: the page asks nothing
 }
 
 func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	if r.Host == cb.host && r.URL.Path == keepPath {
+		cb.serveKeep(w, r)
+		return
+	}
 	if r.Host != cb.host || r.URL.Path != cb.path || (r.Method != http.MethodGet && r.Method != http.MethodPost) {
 		http.Error(w, "not an OAuth redirect", http.StatusBadRequest)
 		return
@@ -231,7 +245,11 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, page, "Sign-in failed", html.EscapeString(res.err.Error())+"<br>Return to the terminal for details.")
 	} else {
-		fmt.Fprintf(w, page, "Signed in", "You can close this tab and return to the terminal.")
+		if cb.keep != nil {
+			fmt.Fprintf(w, page, "Signed in", "Keep this sign-in, so that later calls on this computer refresh it silently?"+cb.keepForm())
+		} else {
+			fmt.Fprintf(w, page, "Signed in", "You can close this tab and return to the terminal.")
+		}
 	}
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush() // the page is out before the flow moves on and closes the listener

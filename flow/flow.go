@@ -86,6 +86,9 @@ type Config struct {
 
 // Token is what a flow or a refresh produces.
 type Token struct {
+	// Keep is the person's answer in the browser to whether the sign-in is
+	// kept (KeepYes, KeepNo), or "" when not asked or silent.
+	Keep         string
 	AccessToken  string
 	TokenType    string
 	RefreshToken string

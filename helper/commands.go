@@ -132,7 +132,10 @@ func Git(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reade
 		}
 		set.Service = name
 	}
-	s, err := lifecycle.Open(set, lifecycle.Use{Git: true, NoPerson: set.Env("GIT_TERMINAL_PROMPT") == "0"})
+	// GIT_TERMINAL_PROMPT=0 (a GUI client's git) forbids terminal prompts
+	// only: on a desktop the browser sign-in, and its save question in the
+	// page, still happen (SPEC §3).
+	s, err := lifecycle.Open(set, lifecycle.Use{Git: true, NoTerminal: set.Env("GIT_TERMINAL_PROMPT") == "0"})
 	if err != nil {
 		return err
 	}

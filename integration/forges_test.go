@@ -81,3 +81,43 @@ hosts = ["`+g.git.Host()+`"]
 		})
 	}
 }
+
+// Issue 22.1, real git 2.39 and 2.47: an editor's git (no terminal,
+// GIT_TERMINAL_PROMPT=0, a desktop browser) signs in through the browser,
+// and the page asks whether to keep the sign-in. "Keep": saved, and the
+// next background fetch opens no browser and makes no authorization
+// request. "Only this time": nothing saved. Silence: nothing saved.
+func TestEditorsGitAsksInTheBrowser(t *testing.T) {
+	for _, git := range []string{"git", newGit(t)} {
+		t.Run(gitVersion(git), func(t *testing.T) {
+			for _, answer := range []string{"no", "yes"} {
+				g := newGitWorld(t)
+				log := filepath.Join(g.home, "opened")
+				helper := "!oauth2cred git " + g.helperArgs("ed")
+				env := []string{"GIT_TERMINAL_PROMPT=0", "TESTBROWSER_SAVE=" + answer, "TESTBROWSER_LOG=" + log}
+				fetch := func() result {
+					return g.exec(cmdOpts{env: env}, git, "-c", "credential.helper=", "-c", "credential.helper="+helper,
+						"ls-remote", "-q", g.git.URL+"/repo.git")
+				}
+				if r := fetch(); r.code != 0 {
+					t.Fatalf("%s: first fetch: exit %d\n%s", answer, r.code, r.stderr)
+				}
+				_, err := os.Stat(filepath.Join(g.tokenDir, ".ed-token"))
+				if saved := err == nil; saved != (answer == "yes") {
+					t.Fatalf("answer %s: saved %v", answer, saved)
+				}
+				if answer != "yes" {
+					continue
+				}
+				os.Remove(log)
+				auths := g.op.Count("/auth")
+				if r := fetch(); r.code != 0 {
+					t.Fatalf("second fetch: exit %d\n%s", r.code, r.stderr)
+				}
+				if _, err := os.Stat(log); err == nil || g.op.Count("/auth") != auths {
+					t.Fatal("the second background fetch opened the browser again")
+				}
+			}
+		})
+	}
+}

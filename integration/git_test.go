@@ -50,7 +50,9 @@ func (g *gitWorld) helperArgs(service string) string {
 func (g *gitWorld) gitCmd(dir string, helper string, args ...string) result {
 	g.t.Helper()
 	full := []string{"-c", "credential.helper=", "-c", "credential.helper=" + helper, "-c", "user.name=t", "-c", "user.email=t@example.com"}
-	return g.exec(cmdOpts{dir: dir, env: []string{"GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=", "SSH_ASKPASS="}}, "git", append(full, args...)...)
+	// A background git with nobody there: no terminal (GIT_TERMINAL_PROMPT=0)
+	// and no desktop browser.
+	return g.exec(cmdOpts{dir: dir, env: []string{"GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=", "SSH_ASKPASS=", "BROWSER=", "DISPLAY=", "WAYLAND_DISPLAY="}}, "git", append(full, args...)...)
 }
 
 // cloned logs in, clones the repository, and returns the helper and clone.

@@ -38,7 +38,8 @@ func TestDeadRefreshTokenLikeForges(t *testing.T) {
 				t.Fatal(err)
 			}
 			g.age("git")
-			r := g.exec(cmdOpts{dir: dir, env: []string{"GIT_TERMINAL_PROMPT=0"}}, tc.git, "-c", "credential.helper=", "-c", "credential.helper="+helper, "fetch", "-q")
+			// In the background with nobody there: no terminal, no desktop.
+			r := g.exec(cmdOpts{dir: dir, env: []string{"GIT_TERMINAL_PROMPT=0", "BROWSER=", "DISPLAY=", "WAYLAND_DISPLAY="}}, tc.git, "-c", "credential.helper=", "-c", "credential.helper="+helper, "fetch", "-q")
 			if r.code == 0 || !strings.Contains(r.stderr, `oauth2cred: the saved session for "git" has ended (the server refused its refresh token) and no one can sign in here; run 'oauth2cred login --service git`) {
 				t.Fatalf("background fetch: exit %d\n%s", r.code, r.stderr)
 			}

@@ -118,7 +118,7 @@ func (s *Session) again(ctx context.Context, reason string) (*persist.Token, err
 	if s.svc.Unattended() {
 		return s.obtain(ctx, true)
 	}
-	if !s.person {
+	if !s.person || s.canSignIn() != nil { // nobody may be asked, or none can be reached
 		return nil, &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("%s and no one can sign in here; run '%s' in a terminal", reason, s.LoginCommand())}
 	}
 	s.ui.say("%s; signing in again.", upperFirst(reason))
@@ -181,17 +181,20 @@ func (s *Session) keepRotated(old *persist.Token, err error) {
 	}
 }
 
-// wantSave applies --save, --no-save, an earlier choice to save, and else
-// asks on the terminal (never stdin: it carries the protocols), within the
-// person's time limit.
-func (s *Session) wantSave(ctx context.Context, wasSaved bool) bool {
+// wantSave applies --save, --no-save, save in the config file, an earlier
+// choice to save, and else the person's answer: in the browser's page
+// when there is no terminal (keep), else on the terminal (never stdin: it
+// carries the protocols), within the person's time limit.
+func (s *Session) wantSave(ctx context.Context, wasSaved bool, keep string) bool {
 	switch {
 	case s.set.NoSave:
 		return false
 	case s.set.Save, wasSaved:
 		return true
+	case s.svc.Save != nil:
+		return *s.svc.Save
 	case s.ui.terminal() == nil:
-		return false
+		return keep == flow.KeepYes
 	}
 	ok, err := s.ui.ask(ctx, fmt.Sprintf("Save the token for %s in %s so later calls refresh silently?", s.Label(), s.Location()), true)
 	if errors.Is(err, context.DeadlineExceeded) {

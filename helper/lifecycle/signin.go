@@ -49,7 +49,7 @@ func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, er
 	}
 	pctx, cancel := context.WithTimeout(ctx, s.personTimeout())
 	defer cancel()
-	ft, err := s.runFlow(pctx, cfg, who)
+	ft, err := s.runFlow(pctx, cfg, who, s.askKeepInPage(wasSaved, who))
 	if err != nil {
 		return nil, s.signInFailed(err)
 	}
@@ -60,7 +60,7 @@ func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, er
 	if err := s.checkIdentity(pctx, t); err != nil {
 		return nil, err
 	}
-	if s.wantSave(pctx, wasSaved) {
+	if s.wantSave(pctx, wasSaved, ft.Keep) {
 		if err := s.save(t); err != nil {
 			return nil, err
 		}
@@ -93,7 +93,7 @@ func (s *Session) canSignIn() error {
 // runFlow picks the flow (auto: a browser where one can be opened, else at
 // a terminal the device flow where the server has one, else the address
 // printed on the terminal) and runs it.
-func (s *Session) runFlow(ctx context.Context, cfg *flow.Config, who asker) (*flow.Token, error) {
+func (s *Session) runFlow(ctx context.Context, cfg *flow.Config, who asker, askKeep bool) (*flow.Token, error) {
 	kind := s.svc.Flow
 	if kind == "auto" {
 		switch {
@@ -124,7 +124,15 @@ func (s *Session) runFlow(ctx context.Context, cfg *flow.Config, who asker) (*fl
 		Out:          s.ui.out(),
 		Paste:        tty,
 		PasteHint:    who.open == nil || s.set.Env("SSH_CONNECTION") != "" || s.set.Env("SSH_TTY") != "",
+		AskKeep:      askKeep,
 	})
+}
+
+// askKeepInPage: the save question goes to the browser's page when
+// nothing settles it (--save, --no-save, save in the config file, a token
+// saved before) and there is no terminal to ask on, but a browser.
+func (s *Session) askKeepInPage(wasSaved bool, who asker) bool {
+	return !s.set.Save && !s.set.NoSave && s.svc.Save == nil && !wasSaved && !who.tty && who.open != nil
 }
 
 // signInFailed turns a failed sign-in into its error, and remembers an

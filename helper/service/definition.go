@@ -57,6 +57,10 @@ type Definition struct {
 	GitBearer     bool   `toml:"git_bearer,omitempty"`
 	AllowNoExpiry bool   `toml:"allow_no_expiry,omitempty"`
 	ClientAuth    string `toml:"client_auth,omitempty"`
+	// Save settles the save question for the service (SPEC §1 save):
+	// true saves a new sign-in without asking, false never saves; unset,
+	// the person is asked. The flags --save and --no-save win.
+	Save *bool `toml:"save,omitempty"`
 
 	// Facts of a preset, not settings.
 	NoClientCredentials bool   `toml:"-"` // the provider has no such grant

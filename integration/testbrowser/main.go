@@ -29,7 +29,17 @@ func main() {
 	if user == "" {
 		user = op.User + "@127.0.0.1"
 	}
-	if _, err := op.PlayBrowser(os.Args[1], user, op.Password); err != nil {
+	// The page's question whether to keep the sign-in (asked when there is
+	// no terminal): TESTBROWSER_SAVE, by default "no", as a person who
+	// signs in only this time; "silent" leaves it unanswered.
+	keep := os.Getenv("TESTBROWSER_SAVE")
+	switch keep {
+	case "":
+		keep = "no"
+	case "silent":
+		keep = ""
+	}
+	if _, err := op.PlayBrowserKeep(os.Args[1], user, op.Password, keep); err != nil {
 		fmt.Fprintln(os.Stderr, "testbrowser:", err)
 		os.Exit(1)
 	}
