@@ -126,7 +126,7 @@ func Git(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reade
 	}
 	if set.Service == "" && set.Env("OAUTH2CRED_SERVICE") == "" {
 		// One helper line for every host: the service of this host, if any.
-		name, err := routeGit(set, req.Get("protocol"), req.Get("host"))
+		name, err := routeGit(set, req)
 		if err != nil || name == "" {
 			return err // none: silence, and git asks the next helper
 		}

@@ -1,15 +1,21 @@
 package helper
 
 import (
+	"strings"
+
+	"oauth2cred/helper/gitconf"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
+	"oauth2cred/protocol"
 )
 
-// routeGit names the service that answers git for proto and host when the
-// helper line names none (credential.helper = oauth2cred, one line for
-// every host): the first service of the config file whose hosts match, or
-// "" when none does.
-func routeGit(set *lifecycle.Settings, proto, host string) (string, error) {
+// routeGit names the service that answers git's request when the helper
+// line names none (credential.helper = oauth2cred, one line for every
+// host): the first service of the config file whose hosts match; else
+// the one git's own configuration defines for the URL (read once, and
+// only then); else "".
+func routeGit(set *lifecycle.Settings, req protocol.Credential) (string, error) {
+	proto, host, path := req.Get("protocol"), req.Get("host"), req.Get("path")
 	cfg, err := set.Config()
 	if err != nil {
 		return "", err
@@ -20,5 +26,30 @@ func routeGit(set *lifecycle.Settings, proto, host string) (string, error) {
 			return name, nil
 		}
 	}
-	return "", nil
+	u := proto + "://" + host
+	if path != "" {
+		u += "/" + strings.TrimPrefix(path, "/")
+	}
+	vals, err := gitconf.URLMatch("credential", u)
+	if err != nil {
+		return "", nil // no git to ask: nothing defined here
+	}
+	name, d, ok := service.FromGitConfig(proto, host, path, vals, realm(req))
+	if !ok || !service.Matches(d, proto, host) {
+		return "", nil
+	}
+	set.FromGit = &d
+	return name, nil
+}
+
+// realm is the realm of the server's challenge, when git passed it.
+func realm(req protocol.Credential) string {
+	for _, a := range req {
+		if a.Key == "wwwauth[]" {
+			if r := service.Realm(a.Value); r != "" {
+				return r
+			}
+		}
+	}
+	return ""
 }

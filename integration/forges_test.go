@@ -121,3 +121,50 @@ func TestEditorsGitAsksInTheBrowser(t *testing.T) {
 		})
 	}
 }
+
+// Issue 22.3, real git 2.39 and 2.47: a ~/.gitconfig written for
+// git-credential-oauth (its README's custom-host section) or for Git
+// Credential Manager (its generic OAuth keys), with only the helper line
+// changed to oauth2cred, clones and pushes; the service is named after the
+// host, and git's config is the only place it is defined.
+func TestGitConfigOfOtherHelpers(t *testing.T) {
+	for _, git := range []string{"git", newGit(t)} {
+		for _, style := range []string{"git-credential-oauth", "git-credential-manager"} {
+			t.Run(gitVersion(git)+" "+style, func(t *testing.T) {
+				g := newGitWorld(t)
+				url := "http://" + g.git.Host()
+				keys := map[string]string{
+					// git config --global credential.URL.oauthClientId <CLIENTID> … as the README has it.
+					"git-credential-oauth": "\toauthClientId = " + op.NativeID + "\n\toauthScopes = openid offline_access\n" +
+						"\toauthAuthURL = " + g.op.Issuer + "/auth\n\toauthTokenURL = " + g.op.Issuer + "/oauth/token\n",
+					"git-credential-manager": "\toauthClientId = " + op.NativeID + "\n\toauthRedirectUri = http://127.0.0.1/\n" +
+						"\toauthScopes = openid offline_access\n\toauthAuthorizeEndpoint = " + g.op.Issuer + "/auth\n" +
+						"\toauthTokenEndpoint = " + g.op.Issuer + "/oauth/token\n\toauthDeviceEndpoint = " + g.op.Issuer + "/device_authorization\n" +
+						"\toauthDefaultUserName = OAUTH_USER\n",
+				}[style]
+				gitconfig := filepath.Join(g.home, ".gitconfig")
+				os.WriteFile(gitconfig, []byte("[user]\n\tname = t\n\temail = t@example.com\n[credential]\n\thelper = !oauth2cred git\n"+
+					"[credential \""+url+"\"]\n"+keys), 0o644)
+				env := []string{"GIT_CONFIG_GLOBAL=" + gitconfig, "GIT_TERMINAL_PROMPT=0", "TESTBROWSER_SAVE=yes"}
+				dir := filepath.Join(g.home, "clone")
+				if r := g.exec(cmdOpts{env: env}, git, "clone", "-q", g.git.URL+"/repo.git", dir); r.code != 0 {
+					t.Fatalf("clone: exit %d\n%s", r.code, r.stderr)
+				}
+				name := strings.ReplaceAll(g.git.Host(), ":", "_")
+				if _, err := os.Stat(filepath.Join(g.tokenDir, "."+name+"-token")); err != nil {
+					t.Fatalf("no token saved for the service named after the host: %v", err)
+				}
+				os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644)
+				g.exec(cmdOpts{env: env, dir: dir}, git, "add", "f")
+				g.exec(cmdOpts{env: env, dir: dir}, git, "commit", "-qm", "f")
+				auths := g.op.Count("/auth")
+				if r := g.exec(cmdOpts{env: env, dir: dir}, git, "push", "-q", "origin", "HEAD:refs/heads/pushed"); r.code != 0 {
+					t.Fatalf("push: exit %d\n%s", r.code, r.stderr)
+				}
+				if g.op.Count("/auth") != auths {
+					t.Fatal("the push signed in again")
+				}
+			})
+		}
+	}
+}

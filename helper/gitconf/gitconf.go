@@ -39,3 +39,19 @@ func All(scope, key string) ([]string, error) {
 	}
 	return strings.Split(strings.TrimSuffix(out, "\x00"), "\x00"), nil
 }
+
+// URLMatch returns, in one call, every variable of section that applies
+// to url (git config --get-urlmatch section url), by lower-case name
+// without the section: git's own matching of URL-scoped keys.
+func URLMatch(section, url string) (map[string]string, error) {
+	out, err := Run("-z", "--get-urlmatch", section, url)
+	if err != nil || out == "" {
+		return nil, err
+	}
+	vals := map[string]string{}
+	for _, entry := range strings.Split(strings.TrimSuffix(out, "\x00"), "\x00") {
+		key, value, _ := strings.Cut(entry, "\n")
+		vals[strings.TrimPrefix(strings.ToLower(key), strings.ToLower(section)+".")] = value
+	}
+	return vals, nil
+}

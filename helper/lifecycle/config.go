@@ -41,6 +41,9 @@ type Settings struct {
 	Browser        func(url string) error
 	KeyringBackend persist.KeyringBackend
 	NoTerminal     bool
+	// FromGit is the service git's own configuration defines for the URL
+	// of a git call (SPEC §4), when the config file has none for it.
+	FromGit *service.Definition
 	// Started is when the call began; zero means now.
 	Started      time.Time
 	startChecked bool
@@ -137,31 +140,40 @@ func (s *Settings) Config() (*service.Config, error) {
 	return s.config, nil
 }
 
-// definition layers preset < config file < environment < flags, and says
-// whether the config file has the service.
-func (s *Settings) definition() (string, service.Definition, bool, error) {
+// definition layers preset < config file < git's config < environment <
+// flags, and says what defined the service: "config", "git config" (for a
+// git call, when the config file does not have it) or "flags".
+func (s *Settings) definition() (string, service.Definition, string, error) {
 	name := s.Service
 	if name == "" {
 		name = s.Env("OAUTH2CRED_SERVICE")
 	}
 	if err := service.ValidName(name); err != nil {
-		return "", service.Definition{}, false, err
+		return "", service.Definition{}, "", err
 	}
 	cfg, err := s.Config()
 	if err != nil {
-		return "", service.Definition{}, false, err
+		return "", service.Definition{}, "", err
 	}
 	configured, inConfig, err := cfg.Service(name)
 	if err != nil {
-		return "", service.Definition{}, false, err
+		return "", service.Definition{}, "", err
 	}
+	source := "flags"
 	var d service.Definition
 	d.Overlay(configured)
+	switch {
+	case inConfig:
+		source = "config"
+	case s.FromGit != nil:
+		d.Overlay(*s.FromGit)
+		source = "git config"
+	}
 	d.Overlay(service.Definition{ClientID: s.Env("OAUTH2CRED_CLIENT_ID"), ClientSecret: s.Env("OAUTH2CRED_CLIENT_SECRET")})
 	flags := s.Flags
 	if s.KeyringOnly {
 		flags.Storage = "keyring"
 	}
 	d.Overlay(flags)
-	return name, d, inConfig, nil
+	return name, d, source, nil
 }

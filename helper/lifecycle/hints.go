@@ -43,6 +43,12 @@ func (s *Session) LoginCommand() string {
 	if s.account != "" {
 		parts = append(parts, "--account", hintQuote(s.account))
 	}
+	if s.source == "git config" { // the flags that define it outside git
+		for _, a := range s.set.FromGit.Args() {
+			parts = append(parts, hintQuote(a))
+		}
+		return strings.Join(parts, " ")
+	}
 	if s.source != "flags" {
 		return strings.Join(parts, " ")
 	}

@@ -56,15 +56,11 @@ type Session struct {
 // file only when nothing else names the client: the cached path must stay
 // as cheap as a file read.
 func Open(set *Settings, use Use) (*Session, error) {
-	name, def, inConfig, err := set.definition()
+	name, def, source, err := set.definition()
 	if err != nil {
 		return nil, err
 	}
 	dir := set.Store()
-	source := "flags"
-	if inConfig {
-		source = "config"
-	}
 	if err := validAccount(set.Account); err != nil {
 		return nil, err
 	}
