@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -32,17 +33,37 @@ func Doctor(ctx context.Context, set *lifecycle.Settings, stdout io.Writer) erro
 	if name == "" {
 		name = set.Env("OAUTH2CRED_SERVICE")
 	}
-	if name == "" {
-		d.storeDir(set.Store())
+	if name != "" {
+		d.service(ctx, set)
 		return d.result()
 	}
+	// No service named: every service of the config file, and every one
+	// git's own configuration defines.
+	d.storeDir(set.Store())
+	if cfg, err := set.Config(); err == nil {
+		for _, n := range cfg.Names() {
+			d.service(ctx, serviceOf(set, n, nil))
+		}
+	}
+	for _, g := range gitDefined() {
+		d.service(ctx, serviceOf(set, g.name, &g.def))
+	}
+	return d.result()
+}
+
+// service checks one service: what defines it and where each field came
+// from, its files, keyring, git's helpers, server and redirect URI.
+func (d *doctor) service(ctx context.Context, set *lifecycle.Settings) {
 	s, err := lifecycle.Open(set, lifecycle.Use{})
 	if err != nil {
 		d.fail("service", "%v", err)
-		return d.result()
+		return
 	}
 	defer s.Close()
 	d.ok("service", "%q: client id %s, %s", s.Service().Name, s.Service().ClientID, s.ProviderURL())
+	if layers, err := set.Layers(s.Service().Name); err == nil {
+		d.ok("sources", "%q: %s", s.Service().Name, service.Sources(layers))
+	}
 	d.storeDir(s.Store())
 	d.tokenFile(s)
 	d.keyring(s)
@@ -51,7 +72,46 @@ func Doctor(ctx context.Context, set *lifecycle.Settings, stdout io.Writer) erro
 	}
 	d.server(ctx, s)
 	d.redirect(s)
-	return d.result()
+}
+
+// serviceOf is set for service name, as git's configuration defines it
+// when def is given.
+func serviceOf(set *lifecycle.Settings, name string, def *service.Definition) *lifecycle.Settings {
+	c := *set
+	c.Service, c.FromGit = name, def
+	return &c
+}
+
+// gitService is a service git's own configuration defines.
+type gitService struct {
+	name string
+	def  service.Definition
+}
+
+// gitDefined finds the services git's configuration defines: every URL
+// with a credential.<url>.oauthClientId.
+func gitDefined() []gitService {
+	out, err := gitconf.Run("-z", "--get-regexp", `^credential\..*\.oauthclientid$`)
+	if err != nil || out == "" {
+		return nil
+	}
+	var found []gitService
+	for _, entry := range strings.Split(strings.TrimSuffix(out, "\x00"), "\x00") {
+		key, _, _ := strings.Cut(entry, "\n")
+		raw := strings.TrimSuffix(strings.TrimPrefix(key, "credential."), ".oauthclientid")
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			continue
+		}
+		vals, err := gitconf.URLMatch("credential", raw)
+		if err != nil {
+			continue
+		}
+		if name, def, ok := service.FromGitConfig(u.Scheme, u.Host, strings.TrimPrefix(u.Path, "/"), vals, ""); ok {
+			found = append(found, gitService{name, def})
+		}
+	}
+	return found
 }
 
 type doctor struct {

@@ -86,7 +86,8 @@ hosts = ["`+g.git.Host()+`"]
 // GIT_TERMINAL_PROMPT=0, a desktop browser) signs in through the browser,
 // and the page asks whether to keep the sign-in. "Keep": saved, and the
 // next background fetch opens no browser and makes no authorization
-// request. "Only this time": nothing saved. Silence: nothing saved.
+// request. "Only this time": nothing saved, although another site posted
+// "keep" first (refused: no form token, another Origin).
 func TestEditorsGitAsksInTheBrowser(t *testing.T) {
 	for _, git := range []string{"git", newGit(t)} {
 		t.Run(gitVersion(git), func(t *testing.T) {
@@ -94,7 +95,8 @@ func TestEditorsGitAsksInTheBrowser(t *testing.T) {
 				g := newGitWorld(t)
 				log := filepath.Join(g.home, "opened")
 				helper := "!oauth2cred git " + g.helperArgs("ed")
-				env := []string{"GIT_TERMINAL_PROMPT=0", "TESTBROWSER_SAVE=" + answer, "TESTBROWSER_LOG=" + log}
+				// Another site tries to answer "keep" first (refused: 403).
+				env := []string{"GIT_TERMINAL_PROMPT=0", "TESTBROWSER_SAVE=" + answer, "TESTBROWSER_LOG=" + log, "TESTBROWSER_FORGE=1"}
 				fetch := func() result {
 					return g.exec(cmdOpts{env: env}, git, "-c", "credential.helper=", "-c", "credential.helper="+helper,
 						"ls-remote", "-q", g.git.URL+"/repo.git")
@@ -165,6 +167,31 @@ func TestGitConfigOfOtherHelpers(t *testing.T) {
 					t.Fatal("the push signed in again")
 				}
 			})
+		}
+	}
+}
+
+// Issue 22.5: doctor without --service checks the config file's services
+// and those git's own configuration defines, and says which source defined
+// each field.
+func TestDoctorSeesGitConfigServices(t *testing.T) {
+	g := newGitWorld(t)
+	gitconfig := filepath.Join(g.home, ".gitconfig")
+	os.WriteFile(gitconfig, []byte("[credential]\n\thelper = !oauth2cred git\n[credential \"http://"+g.git.Host()+"\"]\n"+
+		"\toauthClientId = "+op.NativeID+"\n\toauthScopes = openid offline_access\n\toauthAuthURL = "+g.op.Issuer+"/auth\n\toauthTokenURL = "+g.op.Issuer+"/oauth/token\n"), 0o644)
+	cfg := filepath.Join(g.home, ".config", "oauth2cred", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	os.WriteFile(cfg, []byte("[services.work]\nissuer = \""+g.op.Issuer+"\"\nclient_id = \"work-client\"\nhosts = [\"work.example.com\"]\n"), 0o600)
+	r := g.runWith(cmdOpts{env: []string{"GIT_CONFIG_GLOBAL=" + gitconfig, "OAUTH2CRED_CLIENT_ID="}}, "doctor", "--scope", "extra")
+	name := strings.ReplaceAll(g.git.Host(), ":", "_")
+	for _, want := range []string{
+		`✓ service: "work": client id work-client`,
+		`✓ sources: "work": client_id: config file, issuer: config file, scopes: flags, hosts: config file`,
+		`✓ service: "` + name + `": client id native`,
+		`✓ sources: "` + name + `": client_id: git config, auth_url: git config, token_url: git config, scopes: flags, hosts: git config`,
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("doctor lacks %q:\n%s%s", want, r.stdout, r.stderr)
 		}
 	}
 }

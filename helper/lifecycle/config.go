@@ -151,29 +151,45 @@ func (s *Settings) definition() (string, service.Definition, string, error) {
 	if err := service.ValidName(name); err != nil {
 		return "", service.Definition{}, "", err
 	}
-	cfg, err := s.Config()
-	if err != nil {
-		return "", service.Definition{}, "", err
-	}
-	configured, inConfig, err := cfg.Service(name)
+	layers, err := s.Layers(name)
 	if err != nil {
 		return "", service.Definition{}, "", err
 	}
 	source := "flags"
 	var d service.Definition
-	d.Overlay(configured)
+	for _, l := range layers {
+		d.Overlay(l.Def)
+		if l.Name == "config file" || l.Name == "git config" {
+			source = strings.TrimSuffix(l.Name, " file")
+		}
+	}
+	return name, d, source, nil
+}
+
+// Layers are the definitions of service name, weakest first: the config
+// file (or, for a git call it does not serve, git's own configuration),
+// the environment, the flags. The preset under them all is Resolve's.
+func (s *Settings) Layers(name string) ([]service.Layer, error) {
+	cfg, err := s.Config()
+	if err != nil {
+		return nil, err
+	}
+	configured, inConfig, err := cfg.Service(name)
+	if err != nil {
+		return nil, err
+	}
+	var layers []service.Layer
 	switch {
 	case inConfig:
-		source = "config"
+		layers = append(layers, service.Layer{Name: "config file", Def: configured})
 	case s.FromGit != nil:
-		d.Overlay(*s.FromGit)
-		source = "git config"
+		layers = append(layers, service.Layer{Name: "git config", Def: *s.FromGit})
 	}
-	d.Overlay(service.Definition{ClientID: s.Env("OAUTH2CRED_CLIENT_ID"), ClientSecret: s.Env("OAUTH2CRED_CLIENT_SECRET")})
 	flags := s.Flags
 	if s.KeyringOnly {
 		flags.Storage = "keyring"
 	}
-	d.Overlay(flags)
-	return name, d, source, nil
+	return append(layers,
+		service.Layer{Name: "environment", Def: service.Definition{ClientID: s.Env("OAUTH2CRED_CLIENT_ID"), ClientSecret: s.Env("OAUTH2CRED_CLIENT_SECRET")}},
+		service.Layer{Name: "flags", Def: flags}), nil
 }

@@ -175,3 +175,37 @@ func fieldArgs(flag string, f reflect.Value) []string {
 	}
 	return nil
 }
+
+// Layer is one source of a service's definition, by name.
+type Layer struct {
+	Name string
+	Def  Definition
+}
+
+// Sources says which layer gave each field that is set, in Definition's
+// order ("client_id: git config, scopes: config file, …"); a preset named
+// by any layer is the first one.
+func Sources(layers []Layer) string {
+	all := layers
+	for _, l := range layers {
+		if p, ok := preset(l.Def.Preset); ok {
+			all = append([]Layer{{Name: "preset " + l.Def.Preset, Def: p}}, layers...)
+		}
+	}
+	from := map[string]string{}
+	for _, l := range all {
+		dv := reflect.ValueOf(l.Def)
+		for i, key := range keys(dv.Type()) {
+			if key != "" && !dv.Field(i).IsZero() {
+				from[key] = l.Name
+			}
+		}
+	}
+	var out []string
+	for _, key := range keys(reflect.TypeOf(Definition{})) {
+		if src, ok := from[key]; ok && key != "" {
+			out = append(out, key+": "+src)
+		}
+	}
+	return strings.Join(out, ", ")
+}

@@ -16,7 +16,7 @@ import (
 // user, and follow the redirects to the loopback address (which oauth2cred
 // serves). It returns the final loopback response status.
 func PlayBrowser(authURL, user, password string) (int, error) {
-	return PlayBrowserKeep(authURL, user, password, "")
+	return PlayBrowserKeep(authURL, user, password, "", false)
 }
 
 // keepForm finds the save question of oauth2cred's page: where it posts,
@@ -26,7 +26,10 @@ var keepForm = regexp.MustCompile(`<form method="post" action="(/[^"]+)"><input 
 // PlayBrowserKeep is PlayBrowser that then answers the page's question
 // whether to keep the sign-in ("yes" or "no", as the person's click; ""
 // leaves it unanswered), the way a browser posts a form: same origin.
-func PlayBrowserKeep(authURL, user, password, keep string) (int, error) {
+//
+// forge first posts "keep" as another site would (no form token, its own
+// Origin), which must be refused with 403.
+func PlayBrowserKeep(authURL, user, password, keep string, forge bool) (int, error) {
 	status, last, body, err := play(authURL, user, password, false)
 	if err != nil || keep == "" {
 		return status, err
@@ -40,6 +43,21 @@ func PlayBrowserKeep(authURL, user, password, keep string) (int, error) {
 		return status, err
 	}
 	origin := u.Scheme + "://" + u.Host
+	if forge {
+		// Another site's page posting "keep" to the listener: it cannot
+		// know the form's token, and its Origin is its own.
+		req, _ := http.NewRequest(http.MethodPost, origin+m[1], strings.NewReader(url.Values{"save": {"yes"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://evil.example")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return status, err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			return resp.StatusCode, fmt.Errorf("a cross-site post was answered %d", resp.StatusCode)
+		}
+	}
 	req, _ := http.NewRequest(http.MethodPost, origin+m[1], strings.NewReader(url.Values{"save": {keep}, "token": {html.UnescapeString(m[2])}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", origin)

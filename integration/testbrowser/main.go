@@ -39,7 +39,8 @@ func main() {
 	case "silent":
 		keep = ""
 	}
-	if _, err := op.PlayBrowserKeep(os.Args[1], user, op.Password, keep); err != nil {
+	// TESTBROWSER_FORGE=1: another site first tries to answer for the person.
+	if _, err := op.PlayBrowserKeep(os.Args[1], user, op.Password, keep, os.Getenv("TESTBROWSER_FORGE") == "1"); err != nil {
 		fmt.Fprintln(os.Stderr, "testbrowser:", err)
 		os.Exit(1)
 	}
