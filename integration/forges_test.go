@@ -139,10 +139,11 @@ func TestGitConfigOfOtherHelpers(t *testing.T) {
 					// git config --global credential.URL.oauthClientId <CLIENTID> … as the README has it.
 					"git-credential-oauth": "\toauthClientId = " + op.NativeID + "\n\toauthScopes = openid offline_access\n" +
 						"\toauthAuthURL = " + g.op.Issuer + "/auth\n\toauthTokenURL = " + g.op.Issuer + "/oauth/token\n",
-					"git-credential-manager": "\toauthClientId = " + op.NativeID + "\n\toauthRedirectUri = http://127.0.0.1/\n" +
-						"\toauthScopes = openid offline_access\n\toauthAuthorizeEndpoint = " + g.op.Issuer + "/auth\n" +
-						"\toauthTokenEndpoint = " + g.op.Issuer + "/oauth/token\n\toauthDeviceEndpoint = " + g.op.Issuer + "/device_authorization\n" +
-						"\toauthDefaultUserName = OAUTH_USER\n",
+					// Git Credential Manager's docs/generic-oauth.md example, quoted values and all.
+					"git-credential-manager": "    oauthClientId = " + op.NativeID + "\n    oauthRedirectUri = \"http://127.0.0.1\"\n" +
+						"    oauthAuthorizeEndpoint = \"" + g.op.Issuer + "/auth\"\n    oauthTokenEndpoint = \"" + g.op.Issuer + "/oauth/token\"\n" +
+						"    oauthDeviceEndpoint = \"" + g.op.Issuer + "/device_authorization\"\n    oauthScopes = \"openid offline_access\"\n" +
+						"    oauthDefaultUserName = \"OAUTH\"\n    oauthUseClientAuthHeader = false\n    oauthResponseMode = \"query\"\n",
 				}[style]
 				gitconfig := filepath.Join(g.home, ".gitconfig")
 				os.WriteFile(gitconfig, []byte("[user]\n\tname = t\n\temail = t@example.com\n[credential]\n\thelper = !oauth2cred git\n"+
