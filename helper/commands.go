@@ -14,6 +14,7 @@ import (
 	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
+	"oauth2cred/persist"
 	"oauth2cred/protocol"
 )
 
@@ -159,11 +160,17 @@ func Git(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reade
 	if err != nil {
 		return err
 	}
+	return protocol.WriteCredential(stdout, gitAnswer(s, req, t, value, expiry))
+}
+
+// gitAnswer is git's credential: with git >= 2.46's authtype capability
+// and --git-bearer, a Bearer credential; else a user name (the account's,
+// which keeps git on it for this URL) and the token as password.
+func gitAnswer(s *lifecycle.Session, req protocol.Credential, t *persist.Token, value string, expiry time.Time) protocol.Credential {
 	var ans protocol.Credential
 	if s.Service().GitBearer && req.Has("capability[]", "authtype") {
 		ans = protocol.Credential{{Key: "capability[]", Value: "authtype"}, {Key: "authtype", Value: "Bearer"}, {Key: "credential", Value: value}}
 	} else {
-		// The account's name keeps git on the same account for this URL.
 		username := s.Service().Username
 		if s.Account() != "" {
 			username = s.Account()
@@ -176,7 +183,7 @@ func Git(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reade
 	if t.RefreshToken != "" {
 		ans = append(ans, protocol.Attr{Key: "oauth_refresh_token", Value: t.RefreshToken})
 	}
-	return protocol.WriteCredential(stdout, ans)
+	return ans
 }
 
 // Kubectl answers client-go's exec credential plugin call.
