@@ -74,6 +74,17 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				}),
 			},
 			{
+				Name:        "docker",
+				Usage:       "docker credential helper (get, store, erase, list), for docker, podman, skopeo, buildah, crane, helm",
+				UsageText:   "oauth2cred docker [--service NAME] get|store|erase|list < server",
+				Description: dockerDescription,
+				Flags:       flags,
+				Subcommands: dockerOps(flags, withSettings),
+				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
+					return helper.Docker(c.Context, set, c.Args().First(), os.Stdin, os.Stdout)
+				}),
+			},
+			{
 				Name:        "kubectl",
 				Usage:       "kubectl / client-go exec credential plugin",
 				UsageText:   "oauth2cred kubectl --service NAME [--token-type id_token]",
@@ -133,6 +144,18 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 						return helper.SetupGit(set, gitSetup(c), os.Stdout)
 					}),
 				}, {
+					Name:      "docker",
+					Usage:     "make oauth2cred the credential helper of docker, podman and skopeo for the service's registry hosts",
+					UsageText: "oauth2cred setup docker --service NAME [--dry-run]",
+					Description: "Adds \"HOST\": \"oauth2cred\" to credHelpers of $DOCKER_CONFIG/config.json (default\n" +
+						"~/.docker/config.json) for every host of the service, keeping every other key and entry\n" +
+						"and the file's mode; the binary must be on PATH as docker-credential-oauth2cred.\n\n" +
+						"Example:\n  oauth2cred setup docker --service registry --dry-run",
+					Flags: setupCmdFlags,
+					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
+						return helper.SetupDocker(set, c.Bool("dry-run"), os.Stdout, true)
+					}),
+				}, {
 					Name:        "kubectl",
 					Usage:       "print a kubeconfig users: entry that runs oauth2cred",
 					UsageText:   "oauth2cred setup kubectl --service NAME [service flags]",
@@ -169,6 +192,14 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 					Flags:     setupCmdFlags,
 					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 						return helper.UnsetupGit(set, gitSetup(c), os.Stdout)
+					}),
+				}, {
+					Name:      "docker",
+					Usage:     "remove exactly the credHelpers entries 'setup docker' wrote",
+					UsageText: "oauth2cred unsetup docker --service NAME [--dry-run]",
+					Flags:     setupCmdFlags,
+					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
+						return helper.SetupDocker(set, c.Bool("dry-run"), os.Stdout, false)
 					}),
 				}},
 			},
@@ -243,6 +274,31 @@ func gitOps(flags []cli.Flag, withSettings func(func(*cli.Context, *lifecycle.Se
 	}
 	return cmds
 }
+
+func dockerOps(flags []cli.Flag, withSettings func(func(*cli.Context, *lifecycle.Settings) error) cli.ActionFunc) []*cli.Command {
+	var cmds []*cli.Command
+	for _, op := range helper.DockerOps {
+		cmds = append(cmds, &cli.Command{
+			Name:      op,
+			Usage:     "docker credential helper " + op,
+			UsageText: "oauth2cred docker get|store|erase|list [--service NAME] < server",
+			Flags:     flags,
+			Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
+				return helper.Docker(c.Context, set, op, os.Stdin, os.Stdout)
+			}),
+		})
+	}
+	return cmds
+}
+
+const dockerDescription = `Speaks the docker credential-helper protocol: the registry's host or URL on stdin; get
+answers {"ServerURL","Username","Secret"} with a valid access token for the service whose
+hosts match (or the one --service names), and "credentials not found in native keychain"
+(exit 1) for any other registry; store keeps nothing; erase drops the saved access token so
+the next get refreshes; list prints registry host -> user name. Installed as
+docker-credential-oauth2cred on PATH, a credHelpers entry "registry.example.com":
+"oauth2cred" in ~/.docker/config.json (or containers' auth.json) makes docker, podman,
+skopeo, buildah, crane and helm use it; 'oauth2cred setup docker --service NAME' adds them.`
 
 func version() string {
 	bi, ok := debug.ReadBuildInfo()

@@ -76,6 +76,7 @@ var flagTable = [...]flagSpec{
 	{"param", kList, "extra authorization parameter `key=value` (repeatable), e.g. access_type=offline"},
 	{"flow", kString, "auto, browser, device, client-credentials or token-exchange"},
 	{"host", kList, "host this service answers git for (repeatable; default: the host of the auth URL or issuer)"},
+	{"registry-username", kString, "user name handed to container tools (default: --username; google: oauth2accesstoken)"},
 	{"username", kString, "username handed to git (default oauth2)"},
 	{"token-type", kString, "token handed out: access_token or id_token"},
 	{"redirect-port", kInt, "loopback port for the browser flow (default: any free port)"},

@@ -1,7 +1,8 @@
 package main
 
-// The hot path: git's get/store/erase, kubectl's plugin call and token run
-// on every fetch and every kubectl command. Their command lines are parsed
+// The hot path: git's get/store/erase, docker's get/store/erase/list,
+// kubectl's plugin call and token run on every fetch, pull and kubectl
+// command. Their command lines are parsed
 // here from the same flag table urfave/cli gets, without urfave/cli, whose
 // set-up walks every flag for every flag. Anything else — help, a mistake,
 // a rarer command or flag — goes through urfave/cli as before, so every
@@ -55,7 +56,14 @@ func hotArgs(args []string) (cmd, op string, src argvSource, ok bool) {
 		return "", "", nil, false
 	}
 	cmd = args[1]
-	if cmd != "git" && cmd != "kubectl" && cmd != "token" {
+	var ops []string
+	switch cmd {
+	case "git":
+		ops = []string{"get", "store", "erase"}
+	case "docker":
+		ops = helper.DockerOps
+	case "kubectl", "token":
+	default:
 		return "", "", nil, false
 	}
 	src = argvSource{}
@@ -63,7 +71,7 @@ func hotArgs(args []string) (cmd, op string, src argvSource, ok bool) {
 	for i := 0; i < len(rest); i++ {
 		a := rest[i]
 		if !strings.HasPrefix(a, "-") || a == "-" || a == "--" {
-			if cmd != "git" || op != "" || (a != "get" && a != "store" && a != "erase") {
+			if op != "" || !slices.Contains(ops, a) {
 				return "", "", nil, false
 			}
 			op = a
@@ -90,7 +98,7 @@ func hotArgs(args []string) (cmd, op string, src argvSource, ok bool) {
 		}
 		src[name] = append(src[name], value)
 	}
-	return cmd, op, src, cmd != "git" || op != ""
+	return cmd, op, src, len(ops) == 0 || op != ""
 }
 
 func wellFormed(kind flagKind, value string) bool {
@@ -119,6 +127,8 @@ func runHot(ctx context.Context, cmd, op string, src argvSource, started time.Ti
 		return helper.Git(ctx, set, op, os.Stdin, os.Stdout)
 	case "kubectl":
 		return helper.Kubectl(ctx, set, os.Getenv("KUBERNETES_EXEC_INFO"), os.Stdout)
+	case "docker":
+		return helper.Docker(ctx, set, op, os.Stdin, os.Stdout)
 	}
 	format := "token"
 	if src.Given("format") {

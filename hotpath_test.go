@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"oauth2cred/helper"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 
@@ -27,8 +28,13 @@ func viaCLI(t *testing.T, args []string) *lifecycle.Settings {
 	for _, op := range []string{"get", "store", "erase"} {
 		ops = append(ops, &cli.Command{Name: op, Flags: flags, Action: capture})
 	}
+	var dops []*cli.Command
+	for _, op := range helper.DockerOps {
+		dops = append(dops, &cli.Command{Name: op, Flags: flags, Action: capture})
+	}
 	app := &cli.App{Name: "oauth2cred", DisableSliceFlagSeparator: true, Commands: []*cli.Command{
 		{Name: "git", Flags: flags, Subcommands: ops, Action: capture},
+		{Name: "docker", Flags: flags, Subcommands: dops, Action: capture},
 		{Name: "kubectl", Flags: flags, Action: capture},
 		{Name: "token", Flags: append(flags[:len(flags):len(flags)], stringFlag{&cli.StringFlag{Name: "format"}, []string{"format"}}), Action: capture},
 	}}
@@ -47,6 +53,8 @@ func TestHotPathParsesLikeCLI(t *testing.T) {
 		{"oauth2cred", "git", "--service", "s", "store", "--save", "--scope", "a b", "--scope=c,d", "--param", "k=v,w"},
 		{"oauth2cred", "git", "-service", "s", "erase", "-no-save", "--timeout", "5s", "--redirect-port", "8080", "--save=false"},
 		{"oauth2cred", "kubectl", "--service", "k", "--token-type", "id_token", "--keyring"},
+		{"oauth2cred", "docker", "get", "--registry-username", "oauth2accesstoken"},
+		{"oauth2cred", "docker", "--service", "r", "list"},
 		{"oauth2cred", "token", "--service", "t", "--format", "json", "--host", "a", "--host", "b", "--client-id", "-c"},
 	} {
 		cmd, op, src, ok := hotArgs(args)
@@ -67,6 +75,8 @@ func TestHotPathParsesLikeCLI(t *testing.T) {
 		{"oauth2cred", "login", "--service", "s"},
 		{"oauth2cred", "git", "--service", "s"},
 		{"oauth2cred", "git", "get", "store"},
+		{"oauth2cred", "docker", "list", "get"},
+		{"oauth2cred", "docker", "--service", "r"},
 		{"oauth2cred", "git", "get", "--help"},
 		{"oauth2cred", "token", "--service", "s", "stray"},
 		{"oauth2cred", "token", "--timeout", "5"},

@@ -21,8 +21,11 @@ func main() {
 	started := time.Now()
 	args := os.Args
 	// git runs `git-credential-oauth2cred ARGS OP` for credential.helper=oauth2cred.
-	if strings.TrimSuffix(filepath.Base(args[0]), ".exe") == "git-credential-oauth2cred" {
+	switch strings.TrimSuffix(filepath.Base(args[0]), ".exe") {
+	case "git-credential-oauth2cred":
 		args = append([]string{args[0], "git"}, args[1:]...)
+	case "docker-credential-oauth2cred": // docker runs docker-credential-NAME OP
+		args = append([]string{args[0], "docker"}, args[1:]...)
 	}
 	// No signal handler: an interrupted call simply dies, and the kernel
 	// releases its lock and listener; the token file is only ever replaced

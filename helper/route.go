@@ -16,15 +16,8 @@ import (
 // only then); else "".
 func routeGit(set *lifecycle.Settings, req protocol.Credential) (string, error) {
 	proto, host, path := req.Get("protocol"), req.Get("host"), req.Get("path")
-	cfg, err := set.Config()
-	if err != nil {
-		return "", err
-	}
-	defs := cfg.Definitions()
-	for _, name := range cfg.Names() {
-		if service.Matches(defs[name], proto, host) {
-			return name, nil
-		}
+	if name, err := routeConfig(set, proto, host); err != nil || name != "" {
+		return name, err
 	}
 	u := proto + "://" + host
 	if path != "" {
@@ -52,4 +45,20 @@ func realm(req protocol.Credential) string {
 		}
 	}
 	return ""
+}
+
+// routeConfig names the first service of the config file that serves
+// proto and host, or "".
+func routeConfig(set *lifecycle.Settings, proto, host string) (string, error) {
+	cfg, err := set.Config()
+	if err != nil {
+		return "", err
+	}
+	defs := cfg.Definitions()
+	for _, name := range cfg.Names() {
+		if service.Matches(defs[name], proto, host) {
+			return name, nil
+		}
+	}
+	return "", nil
 }

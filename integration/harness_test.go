@@ -44,6 +44,9 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
+	if err := os.Symlink(bin.oauth2cred, filepath.Join(dir, "docker-credential-oauth2cred")); err != nil {
+		panic(err)
+	}
 	if err := os.Symlink(bin.oauth2cred, filepath.Join(dir, "git-credential-oauth2cred")); err != nil {
 		panic(err)
 	}

@@ -18,6 +18,17 @@ func (s *Session) Drop(ctx context.Context, value string) error {
 	if value == "" {
 		return nil
 	}
+	return s.drop(ctx, value)
+}
+
+// DropAccess forgets the saved access token whatever it is, keeping the
+// refresh token, so the next call refreshes: docker's erase carries only
+// the registry, no token.
+func (s *Session) DropAccess(ctx context.Context) error { return s.drop(ctx, "") }
+
+// drop forgets the access or ID token that equals value ("": the access
+// token, whatever it is).
+func (s *Session) drop(ctx context.Context, value string) error {
 	unlock, err := s.lock(ctx)
 	if err != nil {
 		return err
@@ -30,19 +41,20 @@ func (s *Session) Drop(ctx context.Context, value string) error {
 		}
 		return exit.Fail(err)
 	}
-	if t.AccessToken != value && t.IDToken != value {
+	access := value == "" || t.AccessToken == value
+	if !access && t.IDToken != value {
 		return nil
 	}
 	if t.RefreshToken == "" {
 		return s.forget()
 	}
-	if t.AccessToken == value {
+	if access {
 		t.AccessToken, t.Expiry = "", time.Time{}
 	}
-	if t.IDToken == value {
+	if value != "" && t.IDToken == value {
 		t.IDToken = ""
 	}
-	s.verbose("git rejected the token of %q; the next call refreshes it", s.svc.Name)
+	s.verbose("the token of %q was rejected; the next call refreshes it", s.svc.Name)
 	return s.save(t)
 }
 

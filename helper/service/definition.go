@@ -61,6 +61,9 @@ type Definition struct {
 	// true saves a new sign-in without asking, false never saves; unset,
 	// the person is asked. The flags --save and --no-save win.
 	Save *bool `toml:"save,omitempty"`
+	// RegistryUsername is the user name handed to container tools (docker
+	// credential helper); default: Username.
+	RegistryUsername string `toml:"registry_username,omitempty"`
 
 	// Facts of a preset, not settings.
 	NoClientCredentials bool   `toml:"-"` // the provider has no such grant
