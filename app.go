@@ -156,12 +156,22 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 						return helper.SetupDocker(set, c.Bool("dry-run"), os.Stdout, true)
 					}),
 				}, {
-					Name:        "kubectl",
-					Usage:       "print a kubeconfig users: entry that runs oauth2cred",
-					UsageText:   "oauth2cred setup kubectl --service NAME [service flags]",
-					Description: "Example:\n  oauth2cred setup kubectl --service oidc --issuer https://login.example.com --client-id kube --token-type id_token",
-					Flags:       flags,
+					Name:      "kubectl",
+					Usage:     "print a kubeconfig users: entry that runs oauth2cred, or convert kubelogin's users",
+					UsageText: "oauth2cred setup kubectl --service NAME [service flags]\n   oauth2cred setup kubectl --from-kubelogin [--kubeconfig PATH] [--dry-run]",
+					Description: "Example:\n  oauth2cred setup kubectl --service oidc --issuer https://login.example.com --client-id kube --token-type id_token\n\n" +
+						"--from-kubelogin rewrites every kubeconfig user whose exec plugin is kubelogin (kubectl oidc-login\n" +
+						"get-token, kubelogin get-token) into an oauth2cred entry with the same issuer, client id, scopes,\n" +
+						"extra parameters, CA and redirect settings, one service per issuer and client id in the config\n" +
+						"file (never a secret); every other user, cluster and context stays byte for byte, the original\n" +
+						"is kept as <file>.bak; --dry-run prints the change with secrets as [redacted].",
+					Flags: append(setupCmdFlags[:len(setupCmdFlags):len(setupCmdFlags)],
+						boolean(&cli.BoolFlag{Name: "from-kubelogin", Usage: "convert the kubeconfig's kubelogin users"}),
+						str(&cli.StringFlag{Name: "kubeconfig", Usage: "the kubeconfig `FILE` to convert (default: $KUBECONFIG's first, else ~/.kube/config)"})),
 					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
+						if c.Bool("from-kubelogin") {
+							return helper.FromKubelogin(set, c.String("kubeconfig"), c.Bool("dry-run"), os.Stdout)
+						}
 						// Echo the service flags as given, so the plugin is
 						// called exactly as this command was.
 						i := slices.Index(os.Args, "kubectl")

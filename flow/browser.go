@@ -64,7 +64,7 @@ func (c *Config) AuthCode(ctx context.Context, b Browser) (*Token, error) {
 
 	cb := &callback{
 		state: state, issuer: c.Endpoints.Issuer, authURL: c.Endpoints.AuthURL,
-		issRequired: c.Endpoints.IssParameter, host: ru.Host, path: ru.Path,
+		issRequired: c.Endpoints.IssParameter, host: ru.Host, path: listenPath(ru),
 		results: make(chan result, 2),
 	}
 	if b.AskKeep {
@@ -175,10 +175,16 @@ func ParseRedirectURL(raw string) (*url.URL, error) {
 	if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
 		return nil, bad("has no valid port")
 	}
+	return u, nil // as registered: http://localhost:8000 stays without "/"
+}
+
+// listenPath is the path the listener answers on for a redirect URI: a
+// browser asks for "/" where the URI has no path.
+func listenPath(u *url.URL) string {
 	if u.Path == "" {
-		u.Path = "/"
+		return "/"
 	}
-	return u, nil
+	return u.Path
 }
 
 func (c *Config) requestTimeout() time.Duration {

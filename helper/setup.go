@@ -263,23 +263,40 @@ func writeConfig(s *lifecycle.Session, dryRun bool, stdout io.Writer) error {
 	if d.ClientSecret != "" {
 		return exit.Usagef("setup git does not write --client-secret into the config file; pass --client-secret-file FILE")
 	}
-	// Only the service's own table: a second [services] header would make
-	// the file invalid once two services were set up this way.
-	// The encoder writes the table's name, quoted where it must be:
-	// [services."work.gitlab"], not a nested table. Its [services] header
-	// goes: a file may hold many services appended this way.
+	if dryRun {
+		path, _ := s.Settings().ConfigFile()
+		t, err := serviceTable(s.Service().Name, d)
+		if err != nil {
+			return exit.Fail(err)
+		}
+		fmt.Fprintf(stdout, "# append to %s:\n%s", path, t)
+		return nil
+	}
+	return appendServiceTable(s.Settings(), s.Service().Name, d)
+}
+
+// serviceTable is the config file's table of service name: only its own
+// table, as the encoder writes it, quoted where it must be
+// ([services."work.gitlab"], not a nested table); the encoder's
+// [services] header goes, as a file holds many services appended this way.
+func serviceTable(name string, d service.Definition) (string, error) {
+	d.ClientSecret = "" // never a secret in the file
 	var enc bytes.Buffer
 	e := toml.NewEncoder(&enc)
 	e.Indent = ""
-	if err := e.Encode(map[string]map[string]service.Definition{"services": {s.Service().Name: d}}); err != nil {
+	if err := e.Encode(map[string]map[string]service.Definition{"services": {name: d}}); err != nil {
+		return "", err
+	}
+	return strings.TrimPrefix(enc.String(), "[services]\n"), nil
+}
+
+// appendServiceTable adds the service's table to the config file.
+func appendServiceTable(set *lifecycle.Settings, name string, d service.Definition) error {
+	t, err := serviceTable(name, d)
+	if err != nil {
 		return exit.Fail(err)
 	}
-	b := bytes.NewBufferString(strings.TrimPrefix(enc.String(), "[services]\n"))
-	path, _ := s.Settings().ConfigFile()
-	if dryRun {
-		fmt.Fprintf(stdout, "# append to %s:\n%s", path, b.String())
-		return nil
-	}
+	path, _ := set.ConfigFile()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return exit.Fail(fmt.Errorf("cannot create the config directory: %v", err))
 	}
@@ -288,9 +305,9 @@ func writeConfig(s *lifecycle.Session, dryRun bool, stdout io.Writer) error {
 		return exit.Fail(fmt.Errorf("cannot write the config file: %v", err))
 	}
 	defer f.Close()
-	if _, err := f.Write(append([]byte("\n"), b.Bytes()...)); err != nil {
+	if _, err := f.WriteString("\n" + t); err != nil {
 		return exit.Fail(fmt.Errorf("cannot write the config file: %v", err))
 	}
-	fmt.Fprintf(s.Settings().Stderr, "oauth2cred: wrote the service %q to %s\n", s.Service().Name, path)
+	fmt.Fprintf(set.Stderr, "oauth2cred: wrote the service %q to %s\n", name, path)
 	return nil
 }

@@ -144,6 +144,16 @@ func TestReadmeCommands(t *testing.T) {
 					t.Fatalf("%s\nexit %d: %s", inner[1], r.code, r.stderr)
 				}
 				ran++
+			case strings.Contains(line, "--from-kubelogin"):
+				// A kubeconfig with one kubelogin user, for the dry run.
+				kl := filepath.Join(w.home, "kubelogin-config")
+				os.WriteFile(kl, []byte("apiVersion: v1\nkind: Config\nusers:\n- name: oidc\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"+
+					"      command: kubectl\n      args: [oidc-login, get-token, --oidc-issuer-url=https://login.example.com, --oidc-client-id=kube, --oidc-client-secret=not-a-real-secret]\n"), 0o600)
+				r := w.bash(t, append(env, "KUBECONFIG="+kl), line)
+				if r.code != 0 || !strings.Contains(r.stdout, "+      - --service") || strings.Contains(r.stdout, "not-a-real-secret") {
+					t.Fatalf("%s\nexit %d: %s%s", line, r.code, r.stdout, r.stderr)
+				}
+				ran++
 			case strings.HasPrefix(line, "oauth2cred "):
 				r := w.bash(t, env, line)
 				if r.code == 2 || (r.code != 0 && strings.Count(r.stderr, "\n") != 1) {

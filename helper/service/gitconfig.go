@@ -62,7 +62,7 @@ func FromGitConfig(proto, host, path string, vals map[string]string, realm strin
 	if path != "" {
 		name += "/" + strings.Trim(path, "/")
 	}
-	return serviceName(name), d, true
+	return ServiceName(name), d, true
 }
 
 // forgeOf recognises a forge from its host name or its realm, or "".
@@ -103,9 +103,9 @@ func Realm(challenge string) string {
 	return realm
 }
 
-// serviceName is s with every character outside the service-name alphabet
+// ServiceName is s with every character outside the service-name alphabet
 // replaced by '_', at most 64 long: 127.0.0.1:8443 → 127.0.0.1_8443.
-func serviceName(s string) string {
+func ServiceName(s string) string {
 	b := []byte(s)
 	for i, c := range b {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {

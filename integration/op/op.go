@@ -37,6 +37,8 @@ const (
 	ServiceID   = "sid1"      // client-credentials service user of the example
 	ServiceKey  = "verysecret"
 	RedirectURI = "http://127.0.0.1/"
+	// KubeloginID is a native client registered for kubelogin.
+	KubeloginID = "kubelogin"
 )
 
 // Server is a running provider.
@@ -155,6 +157,9 @@ func start(accessTTL time.Duration, wrapped bool, ci *CI) (*Server, error) {
 	inner := storage.NewStorageWithClients(users, map[string]*storage.Client{
 		NativeID: storage.NativeClient(NativeID, RedirectURI),
 		WebID:    storage.WebClient(WebID, WebSecret, RedirectURI),
+		// Registered as kubelogin's documentation says: its two default
+		// redirect URIs, exactly.
+		KubeloginID: storage.NativeClient(KubeloginID, "http://localhost:8000", "http://localhost:18000"),
 	})
 	st := &Storage{Storage: inner, users: users, accessTTL: accessTTL, ci: ci}
 	s := &Server{Issuer: issuer, Storage: st, counts: map[string]int{}, secrets: map[string]bool{WebSecret: true, ServiceKey: true, ExactSecret: true}, issued: map[string]bool{}}
