@@ -3,6 +3,7 @@ package helper
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -13,13 +14,31 @@ import (
 )
 
 // DockerOps are the docker credential-helper operations.
-var DockerOps = []string{"get", "store", "erase", "list"}
+var DockerOps = []string{"get", "store", "erase", "list", "version"}
 
 // Docker answers one docker credential-helper operation, for docker,
 // podman, skopeo, buildah, crane and helm (SPEC §5b): the same host
-// matching, routing, sign-in and refresh as git.
+// matching, routing, sign-in and refresh as git. As the protocol has it
+// (docker-credential-helpers' credentials.Serve), a failure's message is
+// the answer on stdout too, with exit status 1 or more: docker shows it.
 func Docker(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reader, stdout io.Writer) error {
+	err := docker(ctx, set, op, stdin, stdout)
+	var ee *exit.Error
+	if err != nil && !(errors.As(err, &ee) && ee.Msg == notFoundMsg) {
+		fmt.Fprintln(stdout, set.Redact.Redact(err.Error()))
+	}
+	return err
+}
+
+// notFoundMsg marks the not-found answer, whose stdout line is the
+// protocol's own.
+const notFoundMsg = "no service serves this registry (its hosts, in --host or the config file)"
+
+func docker(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reader, stdout io.Writer) error {
 	switch op {
+	case "version":
+		_, err := fmt.Fprintln(stdout, "docker-credential-oauth2cred (oauth2cred)")
+		return err
 	case "store":
 		// The token lives in our store; the tool's copy adds nothing.
 		io.Copy(io.Discard, io.LimitReader(stdin, 1<<20))
@@ -28,9 +47,9 @@ func Docker(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Re
 		return dockerList(set, stdout)
 	case "get", "erase":
 	case "":
-		return exit.Usagef("docker needs an operation: get, store, erase or list; see 'oauth2cred docker --help'")
+		return exit.Usagef("docker needs an operation: get, store, erase, list or version; see 'oauth2cred docker --help'")
 	default:
-		return exit.Usagef("unknown docker operation %q; tools call get, store, erase or list; see 'oauth2cred docker --help'", op)
+		return exit.Usagef("unknown docker operation %q; tools call get, store, erase, list or version; see 'oauth2cred docker --help'", op)
 	}
 	server, err := protocol.ReadDockerServer(stdin)
 	if err != nil {
@@ -74,7 +93,7 @@ func Docker(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Re
 // serves: the tool then tries its other credentials.
 func dockerNotFound(stdout io.Writer, host string) error {
 	fmt.Fprintln(stdout, protocol.DockerNotFound)
-	return &exit.Error{Code: exit.Failure, Msg: fmt.Sprintf("no service serves the registry %s (its hosts, in --host or the config file)", host)}
+	return &exit.Error{Code: exit.Failure, Msg: notFoundMsg}
 }
 
 // registryUser is the user name container tools get.

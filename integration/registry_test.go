@@ -202,6 +202,14 @@ func TestSkopeoThroughDockerHelper(t *testing.T) {
 	if miss.code != 1 || strings.TrimSpace(miss.stdout) != "credentials not found in native keychain" {
 		t.Fatalf("unknown registry: exit %d %q", miss.code, miss.stdout)
 	}
+	// A failure is the protocol's answer on stdout too (docker shows it).
+	bad := r.runWith(cmdOpts{stdin: "\n"}, "docker", "get")
+	if bad.code == 0 || !strings.Contains(bad.stdout, "no server on stdin") {
+		t.Fatalf("empty server: exit %d %q", bad.code, bad.stdout)
+	}
+	if v := r.run("docker", "version"); v.code != 0 || !strings.HasPrefix(v.stdout, "docker-credential-oauth2cred") {
+		t.Fatalf("version: exit %d %q", v.code, v.stdout)
+	}
 	list := r.run("docker", "list")
 	if list.code != 0 || strings.TrimSpace(list.stdout) != `{"`+r.host+`":"oauth2"}` {
 		t.Fatalf("list: exit %d %q", list.code, list.stdout)
