@@ -12,6 +12,7 @@ import (
 	_ "github.com/mdp/qrterminal/v3"
 	_ "github.com/urfave/cli/v2"
 	_ "github.com/zalando/go-keyring"
+	_ "go.yaml.in/yaml/v3"
 	_ "golang.org/x/oauth2"
 	_ "net/http"
 )
