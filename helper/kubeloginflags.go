@@ -58,63 +58,8 @@ func (u *kubeloginUser) define(args []string, set *lifecycle.Settings) error {
 	d.Scopes = []string{"openid"}
 	d.TokenType = "id_token"
 	for name, vals := range flags {
-		switch name {
-		case "oidc-issuer-url", "oidc-client-id", "oidc-use-pkce": // PKCE is always on here
-		case "oidc-client-secret":
-			u.secretValues = append(u.secretValues, vals...)
-			warn("its client secret is not carried over: put it in a file and add client_secret_file = \"FILE\" to [services.%q]", u.service)
-		case "oidc-extra-scope":
-			for _, v := range vals {
-				d.Scopes = append(d.Scopes, strings.Split(v, ",")...)
-			}
-		case "oidc-use-access-token":
-			d.TokenType = "access_token"
-		case "oidc-auth-request-extra-params":
-			d.AuthParams = map[string]string{}
-			for _, v := range vals {
-				for _, kv := range strings.Split(v, ",") {
-					if k, val, ok := strings.Cut(kv, "="); ok {
-						d.AuthParams[k] = val
-					}
-				}
-			}
-		case "certificate-authority":
-			d.CAFile = vals[len(vals)-1]
-		case "certificate-authority-data":
-			p, err := caFile(set, u.service, vals[len(vals)-1])
-			if err != nil {
-				return err
-			}
-			d.CAFile = p
-		case "insecure-skip-tls-verify":
-			d.Insecure = vals[0] == "true"
-		case "listen-address":
-			d.RedirectURLs = nil
-			for _, v := range vals {
-				for _, addr := range strings.Split(v, ",") {
-					d.RedirectURLs = append(d.RedirectURLs, "http://localhost:"+addr[strings.LastIndex(addr, ":")+1:])
-				}
-			}
-		case "oidc-redirect-url":
-			d.RedirectURLs = append([]string(nil), vals...)
-		case "grant-type":
-			switch vals[len(vals)-1] {
-			case "auto", "authcode":
-			case "authcode-keyboard":
-				d.Flow = "browser"
-			case "device-code":
-				d.Flow = "device"
-			case "client-credentials":
-				d.Flow = "client-credentials"
-			default:
-				warn("--grant-type %s is not supported by oauth2cred; it signs in with the browser", vals[0])
-			}
-		case "force-keyring":
-			d.Keyring = true
-		case "username", "password":
-			warn("--%s (the password grant) is not carried over; oauth2cred signs in with the browser or device code", name)
-		default:
-			warn("kubelogin's --%s is not carried over (oauth2cred keeps its own token store, browser and timeouts)", name)
+		if err := u.carry(name, vals, set, warn); err != nil {
+			return err
 		}
 	}
 	if len(d.RedirectURLs) == 0 && d.Flow == "" {
@@ -125,4 +70,75 @@ func (u *kubeloginUser) define(args []string, set *lifecycle.Settings) error {
 		warn("arguments %q are not kubelogin flags and are not carried over", stray)
 	}
 	return nil
+}
+
+// carry takes one kubelogin flag over into the service, or names it in a
+// warning.
+func (u *kubeloginUser) carry(name string, vals []string, set *lifecycle.Settings, warn func(string, ...any)) error {
+	d := &u.def
+	switch name {
+	case "oidc-issuer-url", "oidc-client-id", "oidc-use-pkce": // PKCE is always on here
+	case "oidc-client-secret":
+		u.secretValues = append(u.secretValues, vals...)
+		warn("its client secret is not carried over: put it in a file and add client_secret_file = \"FILE\" to [services.%q]", u.service)
+	case "oidc-extra-scope":
+		for _, v := range vals {
+			d.Scopes = append(d.Scopes, strings.Split(v, ",")...)
+		}
+	case "oidc-use-access-token":
+		d.TokenType = "access_token"
+	case "oidc-auth-request-extra-params":
+		d.AuthParams = map[string]string{}
+		for _, v := range vals {
+			for _, kv := range strings.Split(v, ",") {
+				if k, val, ok := strings.Cut(kv, "="); ok {
+					d.AuthParams[k] = val
+				}
+			}
+		}
+	case "certificate-authority":
+		d.CAFile = vals[len(vals)-1]
+	case "certificate-authority-data":
+		p, err := caFile(set, u.service, vals[len(vals)-1])
+		if err != nil {
+			return err
+		}
+		d.CAFile = p
+	case "insecure-skip-tls-verify":
+		d.Insecure = vals[0] == "true"
+	case "listen-address":
+		d.RedirectURLs = nil
+		for _, v := range vals {
+			for _, addr := range strings.Split(v, ",") {
+				d.RedirectURLs = append(d.RedirectURLs, "http://localhost:"+addr[strings.LastIndex(addr, ":")+1:])
+			}
+		}
+	case "oidc-redirect-url":
+		d.RedirectURLs = append([]string(nil), vals...)
+	case "grant-type":
+		d.Flow = grantFlow(vals[len(vals)-1], warn)
+	case "force-keyring":
+		d.Keyring = true
+	case "username", "password":
+		warn("--%s (the password grant) is not carried over; oauth2cred signs in with the browser or device code", name)
+	default:
+		warn("kubelogin's --%s is not carried over (oauth2cred keeps its own token store, browser and timeouts)", name)
+	}
+	return nil
+}
+
+// grantFlow is oauth2cred's flow for kubelogin's --grant-type.
+func grantFlow(grant string, warn func(string, ...any)) string {
+	switch grant {
+	case "auto", "authcode":
+		return ""
+	case "authcode-keyboard":
+		return "browser"
+	case "device-code":
+		return "device"
+	case "client-credentials":
+		return "client-credentials"
+	}
+	warn("--grant-type %s is not supported by oauth2cred; it signs in with the browser", grant)
+	return ""
 }

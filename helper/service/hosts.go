@@ -2,6 +2,7 @@ package service
 
 import (
 	"net"
+	"net/url"
 	"strings"
 )
 
@@ -55,4 +56,34 @@ func (s *Service) Grant() string {
 		return GrantExchange
 	}
 	return GrantPerson
+}
+
+// hosts are the hosts a service answers for: its own, else the host of
+// its authorization endpoint, issuer or token endpoint.
+func hosts(d Definition) []string {
+	if len(d.Hosts) > 0 {
+		return d.Hosts
+	}
+	for _, u := range []string{d.AuthURL, d.Issuer, d.TokenURL} {
+		if pu, err := url.Parse(u); err == nil && pu.Host != "" {
+			return []string{pu.Host}
+		}
+	}
+	return nil
+}
+
+// Matches reports whether the service d defines answers git for proto
+// and host, without the checks a call makes: for routing one helper line
+// to the service of a host.
+func Matches(d Definition, proto, host string) bool {
+	d, err := withPreset(d)
+	if err != nil {
+		return false
+	}
+	s := &Service{Definition: d}
+	if forgeIssuer(s) != nil {
+		return false
+	}
+	s.Hosts = hosts(s.Definition)
+	return s.ServesGit(proto, host)
 }
