@@ -3,7 +3,9 @@ package main
 // The commands of the app, with their help texts.
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -68,7 +70,8 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				UsageText:   "oauth2cred git --service NAME get|store|erase",
 				Description: gitDescription,
 				Flags:       flags,
-				Subcommands: gitOps(flags, withSettings),
+				Subcommands: opCommands([]string{"get", "store", "erase"}, "git credential", "oauth2cred git get|store|erase --service NAME < request",
+					gitOpDescriptions, helper.Git, flags, withSettings),
 				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 					return helper.Git(c.Context, set, c.Args().First(), os.Stdin, os.Stdout)
 				}),
@@ -79,7 +82,8 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				UsageText:   "oauth2cred docker [--service NAME] get|store|erase|list < server",
 				Description: dockerDescription,
 				Flags:       flags,
-				Subcommands: dockerOps(flags, withSettings),
+				Subcommands: opCommands(helper.DockerOps, "docker credential helper", "oauth2cred docker get|store|erase|list [--service NAME] < server",
+					nil, helper.Docker, flags, withSettings),
 				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 					return helper.Docker(c.Context, set, c.Args().First(), os.Stdin, os.Stdout)
 				}),
@@ -268,33 +272,23 @@ var gitOpDescriptions = map[string]string{
 	"erase": "git says a credential was rejected: when it is the saved access token (password= or\ncredential=), oauth2cred drops it and the next get refreshes.",
 }
 
-func gitOps(flags []cli.Flag, withSettings func(func(*cli.Context, *lifecycle.Settings) error) cli.ActionFunc) []*cli.Command {
+// helperOp answers one operation of a credential-helper protocol.
+type helperOp func(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reader, stdout io.Writer) error
+
+// opCommands are a helper protocol's operations as subcommands, so that
+// flags may stand before or after the operation.
+func opCommands(ops []string, what, usageText string, descriptions map[string]string, run helperOp,
+	flags []cli.Flag, withSettings func(func(*cli.Context, *lifecycle.Settings) error) cli.ActionFunc) []*cli.Command {
 	var cmds []*cli.Command
-	for _, op := range []string{"get", "store", "erase"} {
+	for _, op := range ops {
 		cmds = append(cmds, &cli.Command{
 			Name:        op,
-			Usage:       "git credential " + op,
-			UsageText:   "oauth2cred git get|store|erase --service NAME < request",
-			Description: gitOpDescriptions[op],
+			Usage:       what + " " + op,
+			UsageText:   usageText,
+			Description: descriptions[op],
 			Flags:       flags,
 			Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
-				return helper.Git(c.Context, set, op, os.Stdin, os.Stdout)
-			}),
-		})
-	}
-	return cmds
-}
-
-func dockerOps(flags []cli.Flag, withSettings func(func(*cli.Context, *lifecycle.Settings) error) cli.ActionFunc) []*cli.Command {
-	var cmds []*cli.Command
-	for _, op := range helper.DockerOps {
-		cmds = append(cmds, &cli.Command{
-			Name:      op,
-			Usage:     "docker credential helper " + op,
-			UsageText: "oauth2cred docker get|store|erase|list [--service NAME] < server",
-			Flags:     flags,
-			Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
-				return helper.Docker(c.Context, set, op, os.Stdin, os.Stdout)
+				return run(c.Context, set, op, os.Stdin, os.Stdout)
 			}),
 		})
 	}
