@@ -45,7 +45,9 @@ func startKeyring(t *testing.T) []string {
 		if !strings.HasPrefix(addr, "unix:") {
 			t.Fatalf("no D-Bus address from the keyring session: %q", addr)
 		}
-		return []string{"DBUS_SESSION_BUS_ADDRESS=" + addr, "XDG_DATA_HOME=" + data}
+		// A fresh gnome-keyring on a loaded CI machine can take longer
+		// than the default 1.5 s to answer its first calls.
+		return []string{"DBUS_SESSION_BUS_ADDRESS=" + addr, "XDG_DATA_HOME=" + data, "OAUTH2CRED_KEYRING_TIMEOUT=10s"}
 	case <-time.After(15 * time.Second):
 		t.Fatal("gnome-keyring did not start within 15 s")
 	}

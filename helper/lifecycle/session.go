@@ -96,6 +96,11 @@ func Open(set *Settings, use Use) (*Session, error) {
 	}
 	if svc.Keyring {
 		s.keyring = &persist.Keyring{Backend: set.KeyringBackend}
+		// A desktop keyring that is slow to start (a busy machine, a
+		// first unlock) may get more than the default 1.5 s.
+		if d, err := time.ParseDuration(set.Env("OAUTH2CRED_KEYRING_TIMEOUT")); err == nil && d > 0 {
+			s.keyring.Timeout = d
+		}
 	}
 	if svc.Insecure {
 		s.ui.warn("TLS verification is off for %q (--insecure-skip-tls-verify); anyone on the network can read its tokens", svc.Name)
