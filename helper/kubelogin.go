@@ -42,11 +42,14 @@ func FromKubelogin(set *lifecycle.Settings, path string, dryRun bool, stdout io.
 	if path == "" {
 		path = defaultKubeconfig(set)
 	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return exit.Usagef("cannot read the kubeconfig %s: %v", path, err)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return exit.Usagef("cannot read the kubeconfig %s: %v", path, err)
 	}
-	st, _ := os.Stat(path)
 	users, err := kubeloginUsers(data, set)
 	if err != nil {
 		return exit.Usagef("%s: %v", path, err)
@@ -60,7 +63,7 @@ func FromKubelogin(set *lifecycle.Settings, path string, dryRun bool, stdout io.
 	if dryRun {
 		fmt.Fprintf(stdout, "# %s\n%s", path, diff)
 		for _, u := range users {
-			fmt.Fprintf(stdout, "# config file: [services.%q] %s\n", u.service, strings.Join(redactArgs(u.def.Args()), " "))
+			fmt.Fprintf(stdout, "# config file: [services.%q] %s\n", u.service, strings.Join(u.def.Args(), " "))
 		}
 		return nil
 	}
@@ -222,10 +225,6 @@ func redactLine(l string, secrets []string) string {
 		l += "\n"
 	}
 	return l
-}
-
-func redactArgs(args []string) []string {
-	return args // Args never carries a secret (client_secret is left out)
 }
 
 // addService adds the service to the config file unless it has it.
