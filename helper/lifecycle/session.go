@@ -50,6 +50,11 @@ type Session struct {
 	// CA and key files, asks git for its settings and may discover.
 	cfg       *flow.Config
 	keyWarned bool
+	// openedRecord is the token Open read to define the service
+	// (--service NAME alone), from the file of openedKey: peek uses it
+	// rather than reading that file a second time.
+	openedRecord *persist.Token
+	openedKey    string
 }
 
 // Open resolves the service of set. It reads the config file, and the token
@@ -64,12 +69,15 @@ func Open(set *Settings, use Use) (*Session, error) {
 	if err := validAccount(set.Account); err != nil {
 		return nil, err
 	}
+	var record *persist.Token
+	var recordKey string
 	if def.ClientID == "" && def.Preset == "" && service.ValidName(name) == nil {
-		t, err := savedRecord(dir, name, set.Account)
+		t, key, err := savedRecord(dir, name, set.Account)
 		switch {
 		case err == nil:
 			fromToken(&def, t)
 			source = "token file"
+			record, recordKey = t, key
 		case errors.Is(err, persist.ErrUnsafe):
 			return nil, exit.Fail(err) // say what is wrong there, not "no client id"
 		}
@@ -87,6 +95,7 @@ func Open(set *Settings, use Use) (*Session, error) {
 		source:  source,
 		account: set.Account,
 	}
+	s.openedRecord, s.openedKey = record, recordKey
 	s.isLogin, s.viaGit = use.Login, use.Git
 	if use.NoPerson {
 		s.person = false
@@ -111,14 +120,17 @@ func Open(set *Settings, use Use) (*Session, error) {
 // savedRecord reads the token whose record defines the service when
 // nothing else does: the account's own file, else the default account's
 // (every account of a service shares its client and server).
-func savedRecord(dir persist.Dir, name, account string) (*persist.Token, error) {
+// It says which file (store key) it read.
+func savedRecord(dir persist.Dir, name, account string) (*persist.Token, string, error) {
 	if account != "" {
-		t, err := dir.Load(name + "@" + accountKey(account))
+		key := name + "@" + accountKey(account)
+		t, err := dir.Load(key)
 		if !errors.Is(err, persist.ErrNotFound) {
-			return t, err
+			return t, key, err
 		}
 	}
-	return dir.Load(name)
+	t, err := dir.Load(name)
+	return t, name, err
 }
 
 // learn tells the call's redactor the secrets of a token it holds.

@@ -21,9 +21,12 @@ func (s *Session) keyringOnly() bool { return s.svc.Storage == "keyring" }
 func (s *Session) peek() (*persist.Token, error) {
 	var t *persist.Token
 	var err error
-	if s.keyringOnly() {
+	switch {
+	case s.keyringOnly():
 		t, err = s.loadKeyringOnly()
-	} else {
+	case s.openedRecord != nil && s.openedKey == s.Key():
+		t, s.openedRecord = s.openedRecord, nil // read by Open a moment ago
+	default:
 		t, err = s.dir.Load(s.Key())
 	}
 	s.learn(t)
