@@ -125,7 +125,7 @@ func Git(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reade
 	if op == "store" {
 		return nil // the token lives in our store; git's copy adds nothing
 	}
-	if set.Service == "" && set.Env("OAUTH2CRED_SERVICE") == "" {
+	if allHosts(set) {
 		// One helper line for every host: the service of this host, if any.
 		name, err := routeGit(set, req)
 		if err != nil || name == "" {

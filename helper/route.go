@@ -62,3 +62,10 @@ func routeConfig(set *lifecycle.Settings, proto, host string) (string, error) {
 	}
 	return "", nil
 }
+
+// allHosts: no service named, so the call is the one helper line for
+// every host: git's and docker's requests are routed by host, and setup
+// writes (or removes) that one line.
+func allHosts(set *lifecycle.Settings) bool {
+	return set.Service == "" && set.Env("OAUTH2CRED_SERVICE") == ""
+}

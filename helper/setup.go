@@ -216,12 +216,6 @@ func helperLine(set *lifecycle.Settings, service string) string {
 	return strings.Join(parts, " ")
 }
 
-// allHosts: no service named, so setup is of the one helper line that
-// serves every host of the config file's services.
-func allHosts(set *lifecycle.Settings) bool {
-	return set.Service == "" && set.Env("OAUTH2CRED_SERVICE") == ""
-}
-
 // setupAllHosts adds (or, unless add, removes exactly) the one helper line
 // credential.helper = oauth2cred git, which answers for the hosts of every
 // service in the config file and says nothing for others.
