@@ -7,11 +7,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/mailru/easyjson"
 )
+
+//go:generate go run github.com/mailru/easyjson/easyjson -no_std_marshalers token.go
 
 // Token is what is saved for one service. Besides the token itself it records
 // which client and token endpoint issued it, so that a token is never handed
 // to a different client's configuration.
+//
+//easyjson:json
 type Token struct {
 	AccessToken  string    `json:"access_token"`
 	TokenType    string    `json:"token_type,omitempty"`
@@ -63,8 +69,11 @@ func Decode(data []byte) (*Token, error) {
 	if len(data) > maxFileSize {
 		return nil, fmt.Errorf("token data is %d bytes, larger than the %d allowed", len(data), maxFileSize)
 	}
+	// easyjson's generated decoder, not encoding/json: json's first use of
+	// this 30-field type analyses it by reflection, which cost every cached
+	// call 0.37 M instructions (a fifth of it); the generated code needs none.
 	var t Token
-	if err := json.Unmarshal(data, &t); err != nil {
+	if err := easyjson.Unmarshal(data, &t); err != nil {
 		return nil, fmt.Errorf("token data is not valid JSON: %v", err)
 	}
 	if t.AccessToken == "" && t.RefreshToken == "" {

@@ -9,6 +9,7 @@ import (
 	_ "github.com/go-jose/go-jose/v4"
 	_ "github.com/go-jose/go-jose/v4/jwt"
 	_ "github.com/gofrs/flock"
+	_ "github.com/mailru/easyjson"
 	_ "github.com/mdp/qrterminal/v3"
 	_ "github.com/urfave/cli/v2"
 	_ "github.com/zalando/go-keyring"
