@@ -1,7 +1,9 @@
 package service
 
 import (
+	"fmt"
 	"maps"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -75,6 +77,128 @@ func FromFlags(v FlagValues) (Definition, error) {
 		}
 	}
 	return d, nil
+}
+
+// fromTable is the Definition a service's table in the config file
+// defines: each key sets the field it names, in Definition's order, and a
+// key that names none is an error that suggests the closest.
+func fromTable(table any) (Definition, error) {
+	t, ok := table.(map[string]any)
+	if !ok {
+		return Definition{}, fmt.Errorf("a service is a table ([services.NAME]), not %s", kindOf(table))
+	}
+	var d Definition
+	dv := reflect.ValueOf(&d).Elem()
+	known := keys(dv.Type())
+	for i, key := range known {
+		v, ok := t[key]
+		if !ok || key == "" {
+			continue
+		}
+		if err := setField(dv.Field(i), v); err != nil {
+			return Definition{}, fmt.Errorf("%s: %v", key, err)
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(t)) {
+		if key == "" || !slices.Contains(known, key) {
+			return Definition{}, fmt.Errorf("unknown key %q%s; see 'oauth2cred help config' for the keys", key, didYouMean(key, Keys()))
+		}
+	}
+	return d, nil
+}
+
+// setField sets f to the TOML value v, of the type f's kind takes.
+func setField(f reflect.Value, v any) error {
+	switch f.Kind() {
+	case reflect.String:
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("a string in double quotes, not %s", kindOf(v))
+		}
+		f.SetString(s)
+	case reflect.Bool:
+		b, ok := v.(bool)
+		if !ok {
+			return fmt.Errorf("true or false, not %s", kindOf(v))
+		}
+		f.SetBool(b)
+	case reflect.Pointer: // *bool: unset, true or false
+		b, ok := v.(bool)
+		if !ok {
+			return fmt.Errorf("true or false, not %s", kindOf(v))
+		}
+		f.Set(reflect.ValueOf(&b))
+	case reflect.Int:
+		n, ok := v.(int64)
+		if !ok {
+			return fmt.Errorf("a whole number, not %s", kindOf(v))
+		}
+		if n < math.MinInt32 || n > math.MaxInt32 {
+			return fmt.Errorf("%d is out of range", n)
+		}
+		f.SetInt(n)
+	case reflect.Slice:
+		l, err := listOf(v)
+		if err != nil {
+			return err
+		}
+		f.Set(reflect.ValueOf(l))
+	case reflect.Map:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("a table of strings, not %s", kindOf(v))
+		}
+		params := make(map[string]string, len(m))
+		for k, e := range m {
+			s, ok := e.(string)
+			if !ok {
+				return fmt.Errorf("%s: a string in double quotes, not %s", k, kindOf(e))
+			}
+			params[k] = s
+		}
+		f.Set(reflect.ValueOf(params))
+	}
+	return nil
+}
+
+// listOf is a list the config file gives either as a list of strings or,
+// like the flag, as one string of space- or comma-separated items.
+func listOf(v any) (stringList, error) {
+	switch v := v.(type) {
+	case string:
+		return SplitList([]string{v}), nil
+	case []any:
+		var l stringList
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("a list of strings, not %s", kindOf(e))
+			}
+			l = append(l, s)
+		}
+		return l, nil
+	}
+	return nil, fmt.Errorf("a string or a list of strings, not %s", kindOf(v))
+}
+
+// kindOf names the kind of a TOML value. An error says it instead of the
+// value, which may be a secret written without quotes.
+func kindOf(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case int64:
+		return "a whole number"
+	case float64:
+		return "a number"
+	case bool:
+		return "true or false"
+	case []any, []map[string]any:
+		return "a list"
+	case map[string]any:
+		return "a table"
+	}
+	return "a date or time"
 }
 
 // keyOf is the config key of flag (FlagName's inverse).
