@@ -10,7 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
 
 	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
@@ -98,29 +99,31 @@ func defaultKubeconfig(set *lifecycle.Settings) string {
 
 // kubeloginUsers finds the users to convert.
 func kubeloginUsers(data []byte, set *lifecycle.Settings) ([]kubeloginUser, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("not YAML: %v", err)
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		first, _, _ := strings.Cut(err.Error(), "\n") // the rest quotes the file
+		return nil, fmt.Errorf("not YAML: %s", first)
 	}
-	if len(doc.Content) == 0 {
+	if len(file.Docs) == 0 || file.Docs[0].Body == nil {
 		return nil, nil
 	}
 	var out []kubeloginUser
-	for _, item := range seq(field(doc.Content[0], "users")) {
+	for _, item := range seq(field(file.Docs[0].Body, "users")) {
 		user := field(item, "user")
 		execKey, execVal := fieldKV(user, "exec")
-		if execVal == nil || execVal.Style&yaml.FlowStyle != 0 {
+		if execVal == nil || flowStyle(execVal) {
 			continue
 		}
 		var args []string
 		for _, a := range seq(field(execVal, "args")) {
-			args = append(args, a.Value)
+			args = append(args, scalar(a))
 		}
-		kl, ok := kubeloginArgs(field(execVal, "command").Value, args)
+		kl, ok := kubeloginArgs(scalar(field(execVal, "command")), args)
 		if !ok {
 			continue
 		}
-		u := kubeloginUser{name: field(item, "name").Value, first: execKey.Line - 1, last: lastLine(execVal) - 1, indent: execKey.Column - 1}
+		pos := execKey.GetToken().Position
+		u := kubeloginUser{name: scalar(field(item, "name")), first: pos.Line - 1, last: lastLine(execVal) - 1, indent: pos.Column - 1}
 		if err := u.define(kl, set); err != nil {
 			return nil, fmt.Errorf("user %q: %v", u.name, err)
 		}
@@ -142,39 +145,108 @@ func kubeloginArgs(command string, args []string) ([]string, bool) {
 	return nil, false
 }
 
-func field(n *yaml.Node, key string) *yaml.Node {
-	_, v := fieldKV(n, key)
-	if v == nil {
-		return &yaml.Node{}
+// The kubeconfig is read with goccy/go-yaml's parser, which keeps each
+// node's line and column. go.yaml.in/yaml/v3 did too, but compiled its
+// regular expressions at start-up: 0.16 M instructions of every cached call.
+
+// value is n without the tag or anchor written before it.
+func value(n ast.Node) ast.Node {
+	for {
+		switch v := n.(type) {
+		case *ast.TagNode:
+			n = v.Value
+		case *ast.AnchorNode:
+			n = v.Value
+		default:
+			return n
+		}
 	}
+}
+
+// pairs are the key-value pairs of a mapping; the parser gives a mapping
+// of one key as that pair alone.
+func pairs(n ast.Node) []*ast.MappingValueNode {
+	switch v := value(n).(type) {
+	case *ast.MappingNode:
+		return v.Values
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{v}
+	}
+	return nil
+}
+
+func field(n ast.Node, key string) ast.Node {
+	_, v := fieldKV(n, key)
 	return v
 }
 
-func fieldKV(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i], n.Content[i+1]
+func fieldKV(n ast.Node, key string) (ast.Node, ast.Node) {
+	for _, p := range pairs(n) {
+		if scalar(p.Key) == key {
+			return p.Key, p.Value
 		}
 	}
 	return nil, nil
 }
 
-func seq(n *yaml.Node) []*yaml.Node {
-	if n == nil || n.Kind != yaml.SequenceNode {
-		return nil
+func seq(n ast.Node) []ast.Node {
+	if s, ok := value(n).(*ast.SequenceNode); ok {
+		return s.Values
 	}
-	return n.Content
+	return nil
+}
+
+// scalar is the text of a scalar node, "" for anything else.
+func scalar(n ast.Node) string {
+	switch v := value(n).(type) {
+	case nil:
+		return ""
+	case *ast.StringNode:
+		return v.Value
+	case *ast.MappingNode, *ast.MappingValueNode, *ast.SequenceNode, *ast.NullNode:
+		return ""
+	default:
+		if tk := v.GetToken(); tk != nil {
+			return tk.Value
+		}
+	}
+	return ""
+}
+
+func flowStyle(n ast.Node) bool {
+	switch v := value(n).(type) {
+	case *ast.MappingNode:
+		return v.IsFlowStyle
+	case *ast.MappingValueNode:
+		return v.IsFlowStyle
+	}
+	return false
 }
 
 // lastLine is the last line a node's value stands on.
-func lastLine(n *yaml.Node) int {
-	last := n.Line
-	for _, c := range n.Content {
-		if l := lastLine(c); l > last {
-			last = l
+func lastLine(n ast.Node) int {
+	last := 0
+	if tk := n.GetToken(); tk != nil && tk.Position != nil {
+		last = tk.Position.Line
+	}
+	var children []ast.Node
+	switch v := n.(type) {
+	case *ast.TagNode:
+		children = []ast.Node{v.Value}
+	case *ast.AnchorNode:
+		children = []ast.Node{v.Value}
+	case *ast.MappingNode:
+		for _, p := range v.Values {
+			children = append(children, p)
+		}
+	case *ast.MappingValueNode:
+		children = []ast.Node{v.Key, v.Value}
+	case *ast.SequenceNode:
+		children = v.Values
+	}
+	for _, c := range children {
+		if c != nil {
+			last = max(last, lastLine(c))
 		}
 	}
 	return last

@@ -8,12 +8,12 @@ import (
 	_ "github.com/BurntSushi/toml"
 	_ "github.com/go-jose/go-jose/v4"
 	_ "github.com/go-jose/go-jose/v4/jwt"
+	_ "github.com/goccy/go-yaml/parser"
 	_ "github.com/gofrs/flock"
 	_ "github.com/mailru/easyjson"
 	_ "github.com/mdp/qrterminal/v3"
 	_ "github.com/urfave/cli/v2"
 	_ "github.com/zalando/go-keyring"
-	_ "go.yaml.in/yaml/v3"
 	_ "golang.org/x/oauth2"
 	_ "net/http"
 )
