@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // A service's fields are described once, by Definition's toml tags: the
@@ -50,7 +51,7 @@ func FromFlags(v FlagValues) (Definition, error) {
 	for _, flag := range v.Names() {
 		if index == nil {
 			index = make(map[string]int, dv.NumField())
-			for i, key := range keys(dv.Type()) {
+			for i, key := range fieldKeys() {
 				index[key] = i
 			}
 		}
@@ -89,7 +90,7 @@ func fromTable(table any) (Definition, error) {
 	}
 	var d Definition
 	dv := reflect.ValueOf(&d).Elem()
-	known := keys(dv.Type())
+	known := fieldKeys()
 	for i, key := range known {
 		v, ok := t[key]
 		if !ok || key == "" {
@@ -214,6 +215,10 @@ func keyOf(flag string) string {
 	return strings.ReplaceAll(flag, "-", "_")
 }
 
+// fieldKeys are Definition's config keys, by field: read once per process,
+// as the flags, the config file and every hint need them.
+var fieldKeys = sync.OnceValue(func() []string { return keys(reflect.TypeFor[Definition]()) })
+
 // keys are the config keys of t's fields, "" for a field that is none.
 // Every tag starts with toml:"…", read directly: reflect's tag parser cost
 // a cached call more than the rest of its flags.
@@ -240,7 +245,7 @@ var hintOrder = [...]string{"preset", "issuer", "auth_url", "token_url", "refres
 // secret is never among them (client_secret_file names where it is).
 func (d Definition) Args() []string {
 	dv := reflect.ValueOf(d)
-	ks := keys(dv.Type())
+	ks := fieldKeys()
 	index := func(key string) int {
 		for i, k := range ks {
 			if k == key {
@@ -319,14 +324,14 @@ func Sources(layers []Layer) string {
 	from := map[string]string{}
 	for _, l := range all {
 		dv := reflect.ValueOf(l.Def)
-		for i, key := range keys(dv.Type()) {
+		for i, key := range fieldKeys() {
 			if key != "" && !dv.Field(i).IsZero() {
 				from[key] = l.Name
 			}
 		}
 	}
 	var out []string
-	for _, key := range keys(reflect.TypeOf(Definition{})) {
+	for _, key := range fieldKeys() {
 		if src, ok := from[key]; ok && key != "" {
 			out = append(out, key+": "+src)
 		}
