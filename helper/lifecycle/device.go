@@ -3,8 +3,6 @@ package lifecycle
 import (
 	"fmt"
 
-	"github.com/mdp/qrterminal/v3"
-
 	"oauth2cred/flow"
 )
 
@@ -26,8 +24,9 @@ func (s *Session) showDeviceCode(who asker, issuer string) flow.DevicePrompt {
 			fmt.Fprintf(out, "(or open %s, which carries the code)\n", dc.VerificationURIComplete)
 		}
 		if tty := s.ui.terminal(); tty != nil && len(target) <= maxQR {
-			fmt.Fprintf(tty, "Or scan this with a phone:\n")
-			qrterminal.GenerateWithConfig(target, qrterminal.Config{Level: qrterminal.L, Writer: tty, HalfBlocks: true, QuietZone: 2})
+			if code, err := qrCode(target); err == nil {
+				fmt.Fprintf(tty, "Or scan this with a phone:\n%s", code)
+			}
 		}
 		if who.open != nil && dc.VerificationURIComplete != "" {
 			origins := []string{issuer}
