@@ -47,16 +47,11 @@ type FlagValues interface {
 func FromFlags(v FlagValues) (Definition, error) {
 	var d Definition
 	dv := reflect.ValueOf(&d).Elem()
-	var index map[string]int // config key -> field, made when a flag needs it
 	for _, flag := range v.Names() {
-		if index == nil {
-			index = make(map[string]int, dv.NumField())
-			for i, key := range fieldKeys() {
-				index[key] = i
-			}
-		}
-		i, ok := index[keyOf(flag)]
-		if !ok {
+		// A scan, not a map: a call gives a few flags, and a map of the
+		// 45 keys cost more to build than the scans do.
+		i := slices.Index(fieldKeys(), keyOf(flag))
+		if i < 0 || flag == "" {
 			continue // a flag of the call, not of the service
 		}
 		f := dv.Field(i)
