@@ -145,7 +145,9 @@ func truncate(s string) string {
 func WriteCredential(w io.Writer, c Credential) error {
 	var b strings.Builder
 	for _, a := range c {
-		if strings.ContainsAny(a.Key, "=\n\x00") || strings.ContainsAny(a.Value, "\n\x00") {
+		// IndexByte, not ContainsAny: a value is a token of kilobytes, and
+		// IndexByte scans it many bytes at a time.
+		if strings.ContainsAny(a.Key, "=\n\x00") || strings.IndexByte(a.Value, '\n') >= 0 || strings.IndexByte(a.Value, 0) >= 0 {
 			return fmt.Errorf("credential attribute %q holds a newline or NUL", a.Key)
 		}
 		b.WriteString(a.Key)
