@@ -157,8 +157,9 @@ func (s *Settings) definition() (string, service.Definition, string, error) {
 	}
 	source := "flags"
 	var d service.Definition
-	for _, l := range layers {
-		d.Overlay(l.Def)
+	for i := range layers {
+		l := &layers[i]
+		d.Overlay(&l.Def)
 		if l.Name == "config file" || l.Name == "git config" {
 			source = strings.TrimSuffix(l.Name, " file")
 		}
@@ -174,22 +175,27 @@ func (s *Settings) Layers(name string) ([]service.Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	configured, inConfig, err := cfg.Service(name)
-	if err != nil {
-		return nil, err
-	}
-	var layers []service.Layer
+	// Filled in place, through pointers: a Definition is 700 bytes, and
+	// copies of them in this frame made a cached call outgrow its stack.
+	layers := make([]service.Layer, 1, 3)
+	layers[0].Name = "config file"
+	inConfig, err := cfg.Into(name, &layers[0].Def)
 	switch {
+	case err != nil:
+		return nil, err
 	case inConfig:
-		layers = append(layers, service.Layer{Name: "config file", Def: configured})
 	case s.FromGit != nil:
-		layers = append(layers, service.Layer{Name: "git config", Def: *s.FromGit})
+		layers[0] = service.Layer{Name: "git config"}
+		layers[0].Def = *s.FromGit
+	default:
+		layers = layers[:0]
 	}
-	flags := s.Flags
+	layers = append(layers, service.Layer{Name: "environment"}, service.Layer{Name: "flags"})
+	env, flags := &layers[len(layers)-2].Def, &layers[len(layers)-1].Def
+	env.ClientID, env.ClientSecret = s.Env("OAUTH2CRED_CLIENT_ID"), s.Env("OAUTH2CRED_CLIENT_SECRET")
+	*flags = s.Flags
 	if s.KeyringOnly {
 		flags.Storage = "keyring"
 	}
-	return append(layers,
-		service.Layer{Name: "environment", Def: service.Definition{ClientID: s.Env("OAUTH2CRED_CLIENT_ID"), ClientSecret: s.Env("OAUTH2CRED_CLIENT_SECRET")}},
-		service.Layer{Name: "flags", Def: flags}), nil
+	return layers, nil
 }

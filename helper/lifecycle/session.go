@@ -61,6 +61,15 @@ type Session struct {
 // file only when nothing else names the client: the cached path must stay
 // as cheap as a file read.
 func Open(set *Settings, use Use) (*Session, error) {
+	// The config file is parsed first, with the stack still shallow: a
+	// cached call whose stack outgrows its first 8 KB pays for a copy of it.
+	if _, err := set.Config(); err != nil {
+		return nil, err
+	}
+	return open(set, use)
+}
+
+func open(set *Settings, use Use) (*Session, error) {
 	name, def, source, err := set.definition()
 	if err != nil {
 		return nil, err

@@ -73,28 +73,10 @@ func Load(path string, explicit bool) (*Config, error) {
 	var raw map[string]any
 	md, err := toml.Decode(string(data), &raw)
 	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, exit.Usagef("config file %s, line %d: %s", path, pe.Position.Line, parseProblem(data, pe))
-		}
-		return nil, exit.Usagef("config file %s: %v", path, err)
+		return nil, parseFailure(path, data, err)
 	}
-	for key, v := range raw {
-		if key != "services" {
-			return nil, exit.Usagef("config file %s: unknown table or key %q (services go in [services.NAME]); see 'oauth2cred help config'", path, key)
-		}
-		if _, ok := v.(map[string]any); !ok {
-			return nil, exit.Usagef("config file %s: services is a table of tables ([services.NAME]), not %s", path, kindOf(v))
-		}
-	}
-	services, _ := raw["services"].(map[string]any)
-	for name, v := range services {
-		d, err := fromTable(v)
-		if err != nil {
-			cfg.broken[name] = exit.Usagef("config file %s, service %q: %v", path, name, err)
-			continue
-		}
-		cfg.services[name] = d
+	if err := cfg.add(path, raw); err != nil {
+		return nil, err
 	}
 	for _, key := range md.Keys() {
 		if len(key) == 2 && key[0] == "services" {
@@ -102,6 +84,38 @@ func Load(path string, explicit bool) (*Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// parseFailure says where the file is not TOML.
+func parseFailure(path string, data []byte, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return exit.Usagef("config file %s, line %d: %s", path, pe.Position.Line, parseProblem(data, pe))
+	}
+	return exit.Usagef("config file %s: %v", path, err)
+}
+
+// add takes the services of the decoded file; another top-level key is an
+// error for every service.
+func (c *Config) add(path string, raw map[string]any) error {
+	for key, v := range raw {
+		if key != "services" {
+			return exit.Usagef("config file %s: unknown table or key %q (services go in [services.NAME]); see 'oauth2cred help config'", path, key)
+		}
+		if _, ok := v.(map[string]any); !ok {
+			return exit.Usagef("config file %s: services is a table of tables ([services.NAME]), not %s", path, kindOf(v))
+		}
+	}
+	services, _ := raw["services"].(map[string]any)
+	for name, v := range services {
+		d, err := fromTable(v)
+		if err != nil {
+			c.broken[name] = exit.Usagef("config file %s, service %q: %v", path, name, err)
+			continue
+		}
+		c.services[name] = d
+	}
+	return nil
 }
 
 // parseProblem says what is wrong at a TOML parse error without repeating
@@ -117,6 +131,19 @@ func parseProblem(data []byte, pe toml.ParseError) string {
 		return "the value there is not valid TOML (put strings in double quotes); it is not shown, as it may be a secret"
 	}
 	return pe.Message
+}
+
+// Into sets *d to the definition of name and reports whether the file has
+// it (a copy through a pointer: the cached path's frames stay small).
+func (c *Config) Into(name string, d *Definition) (bool, error) {
+	if err := c.broken[name]; err != nil {
+		return false, err
+	}
+	def, ok := c.services[name]
+	if ok {
+		*d = def
+	}
+	return ok, nil
 }
 
 // service returns the definition of name, or what is wrong with it.

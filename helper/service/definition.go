@@ -77,8 +77,8 @@ type Definition struct {
 }
 
 // overlay sets every field of d that is set in o; auth_params merge by key.
-func (d *Definition) Overlay(o Definition) {
-	dv, ov := reflect.ValueOf(d).Elem(), reflect.ValueOf(o)
+func (d *Definition) Overlay(o *Definition) {
+	dv, ov := reflect.ValueOf(d).Elem(), reflect.ValueOf(o).Elem()
 	for i := range ov.NumField() {
 		f := ov.Field(i)
 		if f.IsZero() || !ov.Type().Field(i).IsExported() {
@@ -121,11 +121,12 @@ func Resolve(name string, d Definition) (*Service, error) {
 	if err := ValidName(name); err != nil {
 		return nil, err
 	}
-	d, err := withPreset(d)
-	if err != nil {
+	// Through pointers: a Definition is 700 bytes, and copies of it in
+	// these frames made a cached call outgrow its stack (a copy of it).
+	s := &Service{Name: name, Definition: d}
+	if err := withPreset(&s.Definition); err != nil {
 		return nil, err
 	}
-	s := &Service{Name: name, Definition: d}
 	if err := forgeIssuer(s); err != nil {
 		return nil, err
 	}
@@ -145,18 +146,19 @@ func Resolve(name string, d Definition) (*Service, error) {
 }
 
 // withPreset lays d over its preset, if it names one.
-func withPreset(d Definition) (Definition, error) {
+func withPreset(d *Definition) error {
 	pn := d.Preset
 	if pn == "" {
-		return d, nil
+		return nil
 	}
 	p, ok := preset(pn)
 	if !ok {
-		return Definition{}, exit.Usagef("unknown preset %q; choose one of %s", pn, strings.Join(PresetNames(), ", "))
+		return exit.Usagef("unknown preset %q; choose one of %s", pn, strings.Join(PresetNames(), ", "))
 	}
 	selfHosted(pn, d, &p)
 	p.Overlay(d)
-	return p, nil
+	*d = p
+	return nil
 }
 
 // defaults fills what the layers left unset.

@@ -76,12 +76,8 @@ func hosts(d Definition) []string {
 // and host, without the checks a call makes: for routing one helper line
 // to the service of a host.
 func Matches(d Definition, proto, host string) bool {
-	d, err := withPreset(d)
-	if err != nil {
-		return false
-	}
 	s := &Service{Definition: d}
-	if forgeIssuer(s) != nil {
+	if withPreset(&s.Definition) != nil || forgeIssuer(s) != nil {
 		return false
 	}
 	s.Hosts = hosts(s.Definition)

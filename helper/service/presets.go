@@ -111,7 +111,7 @@ func hostBase(host string) string {
 // its own host (SPEC §1). Where the person names the server (an issuer or
 // an endpoint), no preset endpoint on another host stays: a sign-in or a
 // token for one host never goes to another host.
-func selfHosted(name string, user Definition, p *Definition) {
+func selfHosted(name string, user, p *Definition) {
 	if len(user.Hosts) > 0 {
 		host := user.Hosts[0]
 		base := hostBase(host)
