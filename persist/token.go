@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mailru/easyjson"
 )
@@ -68,6 +69,11 @@ const maxFileSize = 1 << 20
 func Decode(data []byte) (*Token, error) {
 	if len(data) > maxFileSize {
 		return nil, fmt.Errorf("token data is %d bytes, larger than the %d allowed", len(data), maxFileSize)
+	}
+	// Tokens are ASCII. encoding/json replaced bytes that are not UTF-8
+	// and easyjson keeps them, so such a file is refused as damaged.
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("token data is not valid JSON: it is not UTF-8 text")
 	}
 	// easyjson's generated decoder, not encoding/json: json's first use of
 	// this 30-field type analyses it by reflection, which cost every cached

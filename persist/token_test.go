@@ -48,6 +48,7 @@ func TestDecodeRefuses(t *testing.T) {
 		{`[]`, "not valid JSON"},
 		{`{"scope": "x"}`, "neither an access token nor a refresh token"},
 		{`{"expiry": "yesterday", "access_token": "a"}`, "not valid JSON"},
+		{"{\"access_token\": \"\x83\"}", "not UTF-8"},
 	} {
 		if _, err := Decode([]byte(tc.data)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Decode(%s): %v, want %q", tc.data, err, tc.want)
