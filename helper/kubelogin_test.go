@@ -49,3 +49,13 @@ func TestKubeloginUsersShapes(t *testing.T) {
 		t.Errorf("broken YAML: %v", err)
 	}
 }
+
+// FuzzKubeloginUsers: no kubeconfig, however broken, panics the parse.
+func FuzzKubeloginUsers(f *testing.F) {
+	f.Add("users:\n- name: a\n  user:\n    exec:\n      command: kubelogin\n      args:\n      - get-token\n      - --oidc-issuer-url=https://i.example\n      - --oidc-client-id=k\n")
+	f.Add("users: [{name: b, user: {exec: {command: kubelogin}}}]\n")
+	f.Add("users:\n- &a\n  name: c\n- *a\n")
+	f.Fuzz(func(t *testing.T, yaml string) {
+		kubeloginUsers([]byte(yaml), &lifecycle.Settings{Stderr: &bytes.Buffer{}, Getenv: func(string) string { return "" }})
+	})
+}
