@@ -63,9 +63,9 @@ type Session struct {
 func Open(set *Settings, use Use) (*Session, error) {
 	// The config file is parsed first, with the stack still shallow: a
 	// cached call whose stack outgrows its first 8 KB pays for a copy of it.
-	if _, err := set.Config(); err != nil {
-		return nil, err
-	}
+	// A broken file is reported where it was before, after the service's
+	// name is checked (Config reads it again then).
+	_, _ = set.Config()
 	return open(set, use)
 }
 

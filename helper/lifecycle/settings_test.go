@@ -120,3 +120,19 @@ func FuzzConfig(f *testing.F) {
 		}
 	})
 }
+
+// Open says that no service is named before it says what is wrong with
+// the config file, as definition always has: the file is parsed early (for
+// the stack), but its error waits its turn.
+func TestOpenNamesTheMissingServiceFirst(t *testing.T) {
+	set := settingsWith(t, "[services.work\n", nil, service.Definition{})
+	set.Service = ""
+	_, err := Open(set, Use{})
+	if err == nil || !strings.Contains(err.Error(), "no service named") {
+		t.Fatalf("Open without a service and a broken config: %v", err)
+	}
+	set.Service = "work"
+	if _, err := Open(set, Use{}); err == nil || !strings.Contains(err.Error(), "line 2: expected") {
+		t.Fatalf("Open with a broken config: %v", err)
+	}
+}
