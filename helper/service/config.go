@@ -5,17 +5,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"reflect"
 	"strings"
 
 	"oauth2cred/helper/exit"
 
 	"github.com/BurntSushi/toml"
 )
-
-type configFile struct {
-	Services map[string]Definition `toml:"services"`
-}
 
 // stringList is a list in the config file that, like the flag, may also be
 // written as one string of space- or comma-separated items.
@@ -146,26 +141,22 @@ func (c *Config) Into(name string, d *Definition) (bool, error) {
 	return ok, nil
 }
 
-// service returns the definition of name, or what is wrong with it.
+// Service returns the definition of name, or what is wrong with it.
 func (c *Config) Service(name string) (Definition, bool, error) {
-	if err := c.broken[name]; err != nil {
-		return Definition{}, false, err
-	}
-	d, ok := c.services[name]
-	return d, ok, nil
+	var d Definition
+	ok, err := c.Into(name, &d)
+	return d, ok, err
 }
 
-// configKeys are the keys a service's table takes.
+// Keys are the keys a service's table takes, in Definition's order.
 func Keys() []string {
-	var keys []string
-	t := reflect.TypeOf(Definition{})
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ",")
-		if name != "" && name != "-" {
-			keys = append(keys, name)
+	var out []string
+	for _, key := range fieldKeys() {
+		if key != "" {
+			out = append(out, key)
 		}
 	}
-	return keys
+	return out
 }
 
 // didYouMean names the closest known key, when one is close.
