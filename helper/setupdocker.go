@@ -10,6 +10,7 @@ import (
 
 	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
+	"oauth2cred/persist"
 )
 
 // Set-up for container tools: credHelpers entries "HOST": "oauth2cred" in
@@ -188,25 +189,11 @@ func (o object) encode(depth int) []byte {
 	return b.Bytes()
 }
 
-// writeAtomic replaces path with data: a temporary file in the same
-// directory, fsync, mode, rename.
+// writeAtomic makes path's directory if need be and replaces path with data
+// the one way persist replaces a file.
 func writeAtomic(path string, data []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".config.json.tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), mode); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return persist.WriteAtomic(path, data, mode)
 }

@@ -167,31 +167,10 @@ func (d Dir) Save(service string, t *Token) error {
 			return checkOwned(path, st, 0, "")
 		}
 	}
-	tmp, err := os.CreateTemp(d.Path, "."+service+"-token.tmp*")
-	if err != nil {
-		return fmt.Errorf("cannot write token file: %v", err)
+	// The temporary name is one Sweep knows to be this service's.
+	if err := replace(path, "."+service+"-token.tmp*", data, 0o600); err != nil {
+		return fmt.Errorf("cannot write token file %s: %v", path, err)
 	}
-	tmpName := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmpName)
-		}
-	}()
-	for _, step := range []func() error{
-		func() error { return tmp.Chmod(0o600) },
-		func() error { _, err := tmp.Write(data); return err },
-		tmp.Sync,
-		tmp.Close,
-		func() error { return os.Rename(tmpName, path) },
-	} {
-		if err := step(); err != nil {
-			return fmt.Errorf("cannot write token file %s: %v", path, err)
-		}
-	}
-	ok = true
-	syncDir(d.Path)
 	d.Sweep(service, time.Minute)
 	return nil
 }
@@ -254,6 +233,43 @@ func (d Dir) ensure() error {
 		}
 		return fmt.Errorf("cannot use token directory: %v", err)
 	}
+	return nil
+}
+
+// WriteAtomic replaces the file at path with data, of mode mode: a reader,
+// and a crash, see the old file or the new one, never a part of either.
+func WriteAtomic(path string, data []byte, mode os.FileMode) error {
+	return replace(path, "."+filepath.Base(path)+".tmp*", data, mode)
+}
+
+// replace writes data to a temporary file beside path, named by pattern
+// (os.CreateTemp's), and renames it over path once every byte is on disk.
+// The mode is set before the first byte is written.
+func replace(path, pattern string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), pattern)
+	if err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	for _, step := range []func() error{
+		func() error { return tmp.Chmod(mode) },
+		func() error { _, err := tmp.Write(data); return err },
+		tmp.Sync,
+		tmp.Close,
+		func() error { return os.Rename(tmp.Name(), path) },
+	} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	done = true
+	syncDir(filepath.Dir(path))
 	return nil
 }
 
