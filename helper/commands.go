@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -227,10 +226,7 @@ func KubeconfigUser(set *lifecycle.Settings, stdout io.Writer, args []string) er
 			return exit.Usagef("setup kubectl does not write --client-secret into a kubeconfig; pass --client-secret-file FILE (or set OAUTH2CRED_CLIENT_SECRET where kubectl runs)")
 		}
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		exe = "oauth2cred"
-	}
+	exe := program()
 	fmt.Fprintf(stdout, `users:
 - name: %s
   user:
@@ -240,7 +236,7 @@ func KubeconfigUser(set *lifecycle.Settings, stdout io.Writer, args []string) er
       command: %s
       args:
 `, name, exe)
-	for _, a := range append([]string{"kubectl"}, args...) {
+	for _, a := range append([]string{"kubectl"}, writtenArgs(args)...) {
 		q, _ := json.Marshal(a)
 		fmt.Fprintf(stdout, "      - %s\n", q)
 	}

@@ -10,31 +10,30 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml"
 
 	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
+	"oauth2cred/persist"
 )
 
 // setup kubectl --from-kubelogin: every kubeconfig user whose exec plugin
 // is kubelogin (kubectl oidc-login get-token …, kubelogin get-token …)
-// becomes an oauth2cred exec entry, with one service per (issuer, client
-// id) in the config file. Only those exec blocks change: every other
-// user, cluster and context stays byte for byte. kubelogin's flags (its
+// becomes an oauth2cred exec entry, with one service per distinct set of
+// settings in the config file. kubelogin's flags (its
 // pkg/cmd/get_token.go, authentication.go, tls.go) are carried over or
-// named in a warning; a secret never is.
+// named in a warning; a secret never is. Both files are edited through
+// their parsers (kubeconfig.go, configedit.go).
 
-// kubeloginUser is one user to convert: where its exec block is and what
-// its kubelogin flags define.
+// kubeloginUser is one user to convert.
 type kubeloginUser struct {
-	name         string
-	first, last  int // the exec block's lines, 0-based, inclusive
-	indent       int // the exec key's column, 0-based
-	service      string
-	def          service.Definition
-	secretValues []string
+	execBlock
+	service   string
+	def       service.Definition
+	caPEM     []byte // --certificate-authority-data, for a file beside the config file
+	hasSecret bool   // --oidc-client-secret was given
+	newTable  bool   // the service is added to the config file
 }
 
 // FromKubelogin converts the kubeconfig at path (dryRun: prints the
@@ -43,41 +42,51 @@ func FromKubelogin(set *lifecycle.Settings, path string, dryRun bool, stdout io.
 	if path == "" {
 		path = defaultKubeconfig(set)
 	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return exit.Usagef("cannot read the kubeconfig %s: %v", path, err)
+	target, mode, data, err := readThroughLink(path, 0o600)
+	if err == nil && data == nil {
+		err = os.ErrNotExist
 	}
-	data, err := os.ReadFile(path)
 	if err != nil {
 		return exit.Usagef("cannot read the kubeconfig %s: %v", path, err)
 	}
 	users, err := kubeloginUsers(data, set)
 	if err != nil {
-		return exit.Usagef("%s: %v", path, err)
+		return exit.Usagef("%s: %v; it was left untouched", path, err)
 	}
 	if len(users) == 0 {
 		fmt.Fprintf(set.Stderr, "oauth2cred: %s has no user whose exec plugin is kubelogin\n", path)
 		return nil
 	}
-	lines := strings.SplitAfter(string(data), "\n")
-	out, diff := rewriteExec(lines, users)
+	cfg, err := set.Config()
+	if err != nil {
+		return err
+	}
+	tables := nameServices(set, cfg, users)
+	blocks, newBlocks, err := newExecBlocks(set, users)
+	if err != nil {
+		return exit.Fail(err)
+	}
+	out, err := replaceExecs(data, blocks, newBlocks)
+	if err != nil {
+		return exit.Usagef("%s: %v", path, err)
+	}
 	if dryRun {
-		fmt.Fprintf(stdout, "# %s\n%s", path, diff)
-		for _, u := range users {
-			fmt.Fprintf(stdout, "# config file: [services.%q] %s\n", u.service, strings.Join(u.def.Args(), " "))
-		}
-		return nil
+		return printConversion(set, stdout, path, users, newBlocks, tables)
 	}
-	for _, u := range users {
-		if err := addService(set, u.service, u.def); err != nil {
-			return err
-		}
-	}
-	if err := writeAtomic(path+".bak", data, st.Mode().Perm()); err != nil {
+	if err := writeCAFiles(set, users); err != nil {
 		return exit.Fail(err)
 	}
-	if err := writeAtomic(path, []byte(out), st.Mode().Perm()); err != nil {
+	if err := addServices(set, tables); err != nil {
+		return err
+	}
+	if err := writeAtomic(path+".bak", data, mode); err != nil {
 		return exit.Fail(err)
+	}
+	if err := persist.WriteAtomic(target, out, mode); err != nil {
+		return exit.Fail(fmt.Errorf("cannot write the kubeconfig %s: %v", path, err))
+	}
+	if back, err := os.ReadFile(target); err != nil || !bytes.Equal(back, out) {
+		return exit.Failf("the kubeconfig %s does not read back as written; the original is %s.bak", path, path)
 	}
 	for _, u := range users {
 		fmt.Fprintf(set.Stderr, "oauth2cred: user %q of %s now runs oauth2cred --service %s (the original is %s.bak)\n", u.name, path, u.service, path)
@@ -97,33 +106,19 @@ func defaultKubeconfig(set *lifecycle.Settings) string {
 	return filepath.Join(home, ".kube", "config")
 }
 
-// kubeloginUsers finds the users to convert.
+// kubeloginUsers finds the users to convert and what their flags define.
 func kubeloginUsers(data []byte, set *lifecycle.Settings) ([]kubeloginUser, error) {
-	file, err := parser.ParseBytes(data, 0)
+	blocks, err := kubeconfigExecs(data, func(command string, args []string) bool {
+		_, ok := kubeloginArgs(command, args)
+		return ok
+	})
 	if err != nil {
-		first, _, _ := strings.Cut(err.Error(), "\n") // the rest quotes the file
-		return nil, fmt.Errorf("not YAML: %s", first)
-	}
-	if len(file.Docs) == 0 || file.Docs[0].Body == nil {
-		return nil, nil
+		return nil, err
 	}
 	var out []kubeloginUser
-	for _, item := range seq(field(file.Docs[0].Body, "users")) {
-		user := field(item, "user")
-		execKey, execVal := fieldKV(user, "exec")
-		if execVal == nil || flowStyle(execVal) {
-			continue
-		}
-		var args []string
-		for _, a := range seq(field(execVal, "args")) {
-			args = append(args, scalar(a))
-		}
-		kl, ok := kubeloginArgs(scalar(field(execVal, "command")), args)
-		if !ok {
-			continue
-		}
-		pos := execKey.GetToken().Position
-		u := kubeloginUser{name: scalar(field(item, "name")), first: pos.Line - 1, last: lastLine(execVal) - 1, indent: pos.Column - 1}
+	for _, b := range blocks {
+		u := kubeloginUser{execBlock: b}
+		kl, _ := kubeloginArgs(b.command, b.args)
 		if err := u.define(kl, set); err != nil {
 			return nil, fmt.Errorf("user %q: %v", u.name, err)
 		}
@@ -145,168 +140,83 @@ func kubeloginArgs(command string, args []string) ([]string, bool) {
 	return nil, false
 }
 
-// The kubeconfig is read with goccy/go-yaml's parser, which keeps each
-// node's line and column. go.yaml.in/yaml/v3 did too, but compiled its
-// regular expressions at start-up: 0.16 M instructions of every cached call.
-
-// value is n without the tag or anchor written before it.
-func value(n ast.Node) ast.Node {
-	for {
-		switch v := n.(type) {
-		case *ast.TagNode:
-			n = v.Value
-		case *ast.AnchorNode:
-			n = v.Value
-		default:
-			return n
-		}
-	}
-}
-
-// pairs are the key-value pairs of a mapping; the parser gives a mapping
-// of one key as that pair alone.
-func pairs(n ast.Node) []*ast.MappingValueNode {
-	switch v := value(n).(type) {
-	case *ast.MappingNode:
-		return v.Values
-	case *ast.MappingValueNode:
-		return []*ast.MappingValueNode{v}
-	}
-	return nil
-}
-
-func field(n ast.Node, key string) ast.Node {
-	_, v := fieldKV(n, key)
-	return v
-}
-
-func fieldKV(n ast.Node, key string) (ast.Node, ast.Node) {
-	for _, p := range pairs(n) {
-		if scalar(p.Key) == key {
-			return p.Key, p.Value
-		}
-	}
-	return nil, nil
-}
-
-func seq(n ast.Node) []ast.Node {
-	if s, ok := value(n).(*ast.SequenceNode); ok {
-		return s.Values
-	}
-	return nil
-}
-
-// scalar is the text of a scalar node, "" for anything else.
-func scalar(n ast.Node) string {
-	switch v := value(n).(type) {
-	case nil:
-		return ""
-	case *ast.StringNode:
-		return v.Value
-	case *ast.MappingNode, *ast.MappingValueNode, *ast.SequenceNode, *ast.NullNode:
-		return ""
-	default:
-		if tk := v.GetToken(); tk != nil {
-			return tk.Value
-		}
-	}
-	return ""
-}
-
-func flowStyle(n ast.Node) bool {
-	switch v := value(n).(type) {
-	case *ast.MappingNode:
-		return v.IsFlowStyle
-	case *ast.MappingValueNode:
-		return v.IsFlowStyle
-	}
-	return false
-}
-
-// lastLine is the last line a node's value stands on.
-func lastLine(n ast.Node) int {
-	last := 0
-	if tk := n.GetToken(); tk != nil && tk.Position != nil {
-		last = tk.Position.Line
-	}
-	var children []ast.Node
-	switch v := n.(type) {
-	case *ast.TagNode:
-		children = []ast.Node{v.Value}
-	case *ast.AnchorNode:
-		children = []ast.Node{v.Value}
-	case *ast.MappingNode:
-		for _, p := range v.Values {
-			children = append(children, p)
-		}
-	case *ast.MappingValueNode:
-		children = []ast.Node{v.Key, v.Value}
-	case *ast.SequenceNode:
-		children = v.Values
-	}
-	for _, c := range children {
-		if c != nil {
-			last = max(last, lastLine(c))
-		}
-	}
-	return last
-}
-
-// rewriteExec replaces each user's exec block, and says what changed.
-func rewriteExec(lines []string, users []kubeloginUser) (string, string) {
-	exe, err := os.Executable()
-	if err == nil {
-		exe, err = filepath.EvalSymlinks(exe)
-	}
-	if err != nil {
-		exe = "oauth2cred"
-	}
-	var out, diff strings.Builder
-	next := 0
+// newExecBlocks are the users' exec blocks as oauth2cred runs them, with
+// what the old block had for kubectl (env, installHint,
+// provideClusterInfo, interactiveMode) carried over.
+func newExecBlocks(set *lifecycle.Settings, users []kubeloginUser) ([]execBlock, []string, error) {
+	var blocks []execBlock
+	var out []string
 	for _, u := range users {
-		for ; next < u.first; next++ {
-			out.WriteString(lines[next])
+		args := append([]string{"kubectl", "--service", u.service}, locatingArgs(set)...)
+		exec := yaml.MapSlice{
+			{Key: "apiVersion", Value: "client.authentication.k8s.io/v1"},
+			{Key: "command", Value: program()},
+			{Key: "args", Value: args},
 		}
-		pad := strings.Repeat(" ", u.indent)
-		block := fmt.Sprintf("%sexec:\n%s  apiVersion: client.authentication.k8s.io/v1\n%s  command: %s\n%s  args:\n%s  - kubectl\n%s  - --service\n%s  - %s\n%s  interactiveMode: IfAvailable\n",
-			pad, pad, pad, exe, pad, pad, pad, pad, u.service, pad)
-		for _, l := range lines[u.first : u.last+1] {
-			diff.WriteString("-" + redactLine(l, u.secretValues))
-		}
-		for _, l := range strings.SplitAfter(block, "\n") {
-			if l != "" {
-				diff.WriteString("+" + l)
+		for _, k := range []string{"env", "installHint", "provideClusterInfo"} {
+			if v, ok := get(u.old, k); ok {
+				exec = append(exec, yaml.MapItem{Key: k, Value: v})
 			}
 		}
-		out.WriteString(block)
-		next = u.last + 1
+		mode, ok := get(u.old, "interactiveMode")
+		if !ok {
+			mode = "IfAvailable" // v1 requires it; kubelogin's users are people
+		}
+		exec = append(exec, yaml.MapItem{Key: "interactiveMode", Value: mode})
+		text, err := renderExec(exec, u.indent)
+		if err != nil {
+			return nil, nil, fmt.Errorf("user %q: %v", u.name, err)
+		}
+		blocks, out = append(blocks, u.execBlock), append(out, text)
 	}
-	for ; next < len(lines); next++ {
-		out.WriteString(lines[next])
-	}
-	return out.String(), diff.String()
+	return blocks, out, nil
 }
 
-func redactLine(l string, secrets []string) string {
-	for _, s := range secrets {
-		if s != "" {
-			l = strings.ReplaceAll(l, s, "[redacted]")
+func get(m yaml.MapSlice, key string) (any, bool) {
+	for _, it := range m {
+		if it.Key == key {
+			return it.Value, true
 		}
 	}
-	if !strings.HasSuffix(l, "\n") {
-		l += "\n"
-	}
-	return l
+	return nil, false
 }
 
-// addService adds the service to the config file unless it has it.
-func addService(set *lifecycle.Settings, name string, d service.Definition) error {
-	if cfg, err := set.Config(); err == nil {
-		if _, ok, _ := cfg.Service(name); ok {
-			return nil
+// printConversion shows, per user, the exec block before (secrets as
+// [redacted]) and after, and the config file's new tables.
+func printConversion(set *lifecycle.Settings, stdout io.Writer, path string, users []kubeloginUser, newBlocks []string, tables []namedService) error {
+	for i, u := range users {
+		old := make(yaml.MapSlice, len(u.old))
+		copy(old, u.old)
+		for j := range old {
+			if old[j].Key == "args" {
+				old[j].Value = redactKubeloginArgs(u.args)
+			}
+		}
+		before, err := renderExec(old, u.indent)
+		if err != nil {
+			return exit.Fail(err)
+		}
+		fmt.Fprintf(stdout, "# %s, user %q:\n%s%s", path, u.name, prefixLines("-", before), prefixLines("+", newBlocks[i]))
+	}
+	cfgPath, _ := set.ConfigFile()
+	for _, t := range tables {
+		text, err := serviceTable(t.name, t.def)
+		if err != nil {
+			return exit.Fail(err)
+		}
+		fmt.Fprintf(stdout, "# %s gets:\n%s", cfgPath, text)
+	}
+	return nil
+}
+
+func prefixLines(p, text string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(text, "\n") {
+		if l != "" {
+			b.WriteString(p + l)
 		}
 	}
-	return appendServiceTable(set, name, d)
+	return b.String()
 }
 
 // serviceFor names the service of an issuer and client id.
@@ -318,13 +228,29 @@ func serviceFor(issuer, clientID string) string {
 	return service.ServiceName("kube-" + host + "-" + clientID)
 }
 
-// caFile keeps certificate-authority-data in a file beside the config file.
-func caFile(set *lifecycle.Settings, name, b64 string) (string, error) {
+// caPEM decodes --certificate-authority-data.
+func caPEM(b64 string) ([]byte, error) {
 	pem, err := base64.StdEncoding.DecodeString(b64)
 	if err != nil || !bytes.Contains(pem, []byte("BEGIN CERTIFICATE")) {
-		return "", fmt.Errorf("--certificate-authority-data is not a base64 PEM certificate")
+		return nil, fmt.Errorf("--certificate-authority-data is not a base64 PEM certificate")
 	}
+	return pem, nil
+}
+
+// caFilePath is where a service's certificate-authority-data is kept.
+func caFilePath(set *lifecycle.Settings, name string) string {
 	path, _ := set.ConfigFile()
-	p := filepath.Join(filepath.Dir(path), name+"-ca.pem")
-	return p, writeAtomic(p, pem, 0o600)
+	return filepath.Join(filepath.Dir(path), name+"-ca.pem")
+}
+
+// writeCAFiles writes the CA files of the services added to the config.
+func writeCAFiles(set *lifecycle.Settings, users []kubeloginUser) error {
+	for _, u := range users {
+		if u.newTable && u.caPEM != nil {
+			if err := writeAtomic(u.def.CAFile, u.caPEM, 0o600); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

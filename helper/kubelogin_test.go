@@ -25,7 +25,7 @@ func TestKubeloginUsersShapes(t *testing.T) {
 		{"indented list, exec first", "users:\n  - name: b\n    user:\n      exec:\n        command: /usr/local/bin/kubelogin\n" + args("        ") + "      token: x\n", "b:3-8@6"},
 		{"the last block of the file, no newline", "users:\n- name: c\n  user:\n    exec:\n      command: kubectl\n      args: [oidc-login, get-token, --oidc-issuer-url=https://i.example, --oidc-client-id=k]", "c:3-5@4"},
 		{"comments and a second user", "users:\n# kubelogin\n- name: d\n  user:\n    exec:\n      # the plugin\n      command: kubelogin\n" + args("      ") + "- name: e\n  user:\n    token: static\n", "d:4-10@4"},
-		{"flow-style exec is left alone", "users:\n- name: f\n  user:\n    exec: {command: kubelogin, args: [get-token, --oidc-issuer-url=https://i.example, --oidc-client-id=k]}\n", ""},
+		{"flow-style exec on its own line", "users:\n- name: f\n  user:\n    exec: {command: kubelogin, args: [get-token, --oidc-issuer-url=https://i.example, --oidc-client-id=k]}\n", "f:3-3@4"},
 		{"another plugin", "users:\n- name: g\n  user:\n    exec:\n      command: gke-gcloud-auth-plugin\n", ""},
 		{"one-key documents", "users:\n- user:\n    exec:\n      command: kubelogin\n" + args("      ") + "  name: h\n", "h:2-7@4"},
 		{"no users", "apiVersion: v1\nkind: Config\n", ""},

@@ -2,6 +2,8 @@ package helper
 
 import (
 	"fmt"
+	"net/url"
+	"sort"
 	"strings"
 
 	"oauth2cred/helper/lifecycle"
@@ -35,6 +37,31 @@ func kubeloginFlags(args []string) (map[string][]string, []string) {
 	return flags, stray
 }
 
+// kubeloginSecrets are get-token's flags whose values are secrets.
+var kubeloginSecrets = map[string]bool{"oidc-client-secret": true, "password": true}
+
+// redactKubeloginArgs is args with every secret flag's value as [redacted],
+// in either form (--f=v, --f v).
+func redactKubeloginArgs(args []string) []string {
+	out := make([]string, len(args))
+	copy(out, args)
+	for i := 0; i < len(out); i++ {
+		if !strings.HasPrefix(out[i], "-") {
+			continue
+		}
+		name, _, has := strings.Cut(strings.TrimLeft(out[i], "-"), "=")
+		switch {
+		case !kubeloginSecrets[name]:
+		case has:
+			out[i] = out[i][:strings.IndexByte(out[i], '=')+1] + "[redacted]"
+		case i+1 < len(out):
+			i++
+			out[i] = "[redacted]"
+		}
+	}
+	return out
+}
+
 // define makes the service of a kubelogin user's flags: carried over where
 // oauth2cred has the same thing, named in a warning where it has not.
 func (u *kubeloginUser) define(args []string, set *lifecycle.Settings) error {
@@ -50,21 +77,19 @@ func (u *kubeloginUser) define(args []string, set *lifecycle.Settings) error {
 	if d.Issuer == "" || d.ClientID == "" {
 		return fmt.Errorf("kubelogin needs --oidc-issuer-url and --oidc-client-id, and this entry lacks one")
 	}
-	u.service = serviceFor(d.Issuer, d.ClientID)
 	warn := func(format string, a ...any) {
 		fmt.Fprintf(set.Stderr, "oauth2cred: warning: user %q: "+format+"\n", append([]any{u.name}, a...)...)
 	}
 	// kubelogin always asks for openid and hands kubectl the ID token.
 	d.Scopes = []string{"openid"}
 	d.TokenType = "id_token"
-	for name, vals := range flags {
-		if err := u.carry(name, vals, set, warn); err != nil {
+	for _, name := range sortedKeys(flags) {
+		if err := u.carry(name, flags[name], warn); err != nil {
 			return err
 		}
 	}
-	if len(d.RedirectURLs) == 0 && d.Flow == "" {
-		// kubelogin's defaults, registered at the provider as they are.
-		d.RedirectURLs = []string{"http://localhost:8000", "http://localhost:18000"}
+	if d.Flow == "" || d.Flow == "browser" || len(flags["listen-address"])+len(flags["oidc-redirect-url"]) > 0 {
+		d.RedirectURLs = kubeloginRedirects(flags, warn)
 	}
 	if len(stray) > 0 {
 		warn("arguments %q are not kubelogin flags and are not carried over", stray)
@@ -72,15 +97,56 @@ func (u *kubeloginUser) define(args []string, set *lifecycle.Settings) error {
 	return nil
 }
 
+// kubeloginRedirects are the redirect URIs kubelogin would send, which
+// the provider has registered: --oidc-redirect-url (newer releases) as
+// it is, else http://HOSTNAME:PORT for each --listen-address (default
+// 127.0.0.1:8000, then :18000) with --oidc-redirect-url-hostname (older
+// releases; default localhost).
+func kubeloginRedirects(flags map[string][]string, warn func(string, ...any)) []string {
+	var out []string
+	out = append(out, flags["oidc-redirect-url"]...)
+	if len(out) == 0 {
+		host := "localhost"
+		if h := flags["oidc-redirect-url-hostname"]; len(h) > 0 {
+			host = h[len(h)-1]
+		}
+		addrs := []string{"127.0.0.1:8000", "127.0.0.1:18000"}
+		if a := flags["listen-address"]; len(a) > 0 {
+			addrs = nil
+			for _, v := range a {
+				addrs = append(addrs, strings.Split(v, ",")...)
+			}
+		}
+		for _, addr := range addrs {
+			out = append(out, "http://"+host+":"+addr[strings.LastIndex(addr, ":")+1:])
+		}
+	}
+	for _, r := range out {
+		if u, err := url.Parse(r); err != nil || u.Scheme != "http" || (u.Hostname() != "localhost" && u.Hostname() != "127.0.0.1") {
+			warn("its redirect URI %s is not on this machine's loopback (http://127.0.0.1 or http://localhost); oauth2cred cannot listen there", r)
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 // carry takes one kubelogin flag over into the service, or names it in a
 // warning.
-func (u *kubeloginUser) carry(name string, vals []string, set *lifecycle.Settings, warn func(string, ...any)) error {
+func (u *kubeloginUser) carry(name string, vals []string, warn func(string, ...any)) error {
 	d := &u.def
 	switch name {
 	case "oidc-issuer-url", "oidc-client-id", "oidc-use-pkce": // PKCE is always on here
+	case "listen-address", "oidc-redirect-url", "oidc-redirect-url-hostname": // kubeloginRedirects
 	case "oidc-client-secret":
-		u.secretValues = append(u.secretValues, vals...)
-		warn("its client secret is not carried over: put it in a file and add client_secret_file = \"FILE\" to [services.%q]", u.service)
+		u.hasSecret = true // named once the service has its name
 	case "oidc-extra-scope":
 		for _, v := range vals {
 			d.Scopes = append(d.Scopes, strings.Split(v, ",")...)
@@ -99,22 +165,13 @@ func (u *kubeloginUser) carry(name string, vals []string, set *lifecycle.Setting
 	case "certificate-authority":
 		d.CAFile = vals[len(vals)-1]
 	case "certificate-authority-data":
-		p, err := caFile(set, u.service, vals[len(vals)-1])
+		pem, err := caPEM(vals[len(vals)-1])
 		if err != nil {
 			return err
 		}
-		d.CAFile = p
+		u.caPEM = pem
 	case "insecure-skip-tls-verify":
 		d.Insecure = vals[0] == "true"
-	case "listen-address":
-		d.RedirectURLs = nil
-		for _, v := range vals {
-			for _, addr := range strings.Split(v, ",") {
-				d.RedirectURLs = append(d.RedirectURLs, "http://localhost:"+addr[strings.LastIndex(addr, ":")+1:])
-			}
-		}
-	case "oidc-redirect-url":
-		d.RedirectURLs = append([]string(nil), vals...)
 	case "grant-type":
 		d.Flow = grantFlow(vals[len(vals)-1], warn)
 	case "force-keyring":

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -196,22 +194,12 @@ func helperCommand(s *lifecycle.Session) string {
 
 // helperLine is git's helper line for service ("" for every host).
 func helperLine(set *lifecycle.Settings, service string) string {
-	exe, err := os.Executable()
-	if err == nil {
-		exe, err = filepath.EvalSymlinks(exe)
-	}
-	if err != nil {
-		exe = "oauth2cred"
-	}
-	parts := []string{"!" + shellQuote(exe), "git"}
+	parts := []string{"!" + shellQuote(program()), "git"}
 	if service != "" {
 		parts = append(parts, "--service", service)
 	}
-	if set.ConfigPath != "" {
-		parts = append(parts, "--config", shellQuote(set.ConfigPath))
-	}
-	if set.TokenDir != "" {
-		parts = append(parts, "--token-dir", shellQuote(set.TokenDir))
+	for _, a := range locatingArgs(set) {
+		parts = append(parts, shellQuote(a))
 	}
 	return strings.Join(parts, " ")
 }
@@ -254,6 +242,7 @@ func setupAllHosts(set *lifecycle.Settings, gs GitSetup, stdout io.Writer, add b
 // so that the helper line needs only its name. A secret is never written.
 func writeConfig(s *lifecycle.Session, dryRun bool, stdout io.Writer) error {
 	d := s.Settings().Flags
+	absDefinitionPaths(&d)
 	if d.ClientSecret != "" {
 		return exit.Usagef("setup git does not write --client-secret into the config file; pass --client-secret-file FILE")
 	}
@@ -286,22 +275,5 @@ func serviceTable(name string, d service.Definition) (string, error) {
 
 // appendServiceTable adds the service's table to the config file.
 func appendServiceTable(set *lifecycle.Settings, name string, d service.Definition) error {
-	t, err := serviceTable(name, d)
-	if err != nil {
-		return exit.Fail(err)
-	}
-	path, _ := set.ConfigFile()
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return exit.Fail(fmt.Errorf("cannot create the config directory: %v", err))
-	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
-	if err != nil {
-		return exit.Fail(fmt.Errorf("cannot write the config file: %v", err))
-	}
-	defer f.Close()
-	if _, err := f.WriteString("\n" + t); err != nil {
-		return exit.Fail(fmt.Errorf("cannot write the config file: %v", err))
-	}
-	fmt.Fprintf(set.Stderr, "oauth2cred: wrote the service %q to %s\n", name, path)
-	return nil
+	return addServices(set, []namedService{{name, d}})
 }

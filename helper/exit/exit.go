@@ -32,6 +32,9 @@ func Errorf(code int, format string, a ...any) *Error {
 // Usagef is a usage or configuration error (exit 2).
 func Usagef(format string, a ...any) *Error { return Errorf(Usage, format, a...) }
 
+// Failf is a server or store failure (exit 1).
+func Failf(format string, a ...any) *Error { return Errorf(Failure, format, a...) }
+
 // Fail wraps err as a server or store failure (exit 1) unless it already
 // has a code.
 func Fail(err error) error {

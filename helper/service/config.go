@@ -38,6 +38,14 @@ func (c *Config) Names() []string {
 	return out
 }
 
+// Has says whether the file has a table for name, whether or not it
+// decodes: a broken table's name is taken too.
+func (c *Config) Has(name string) bool {
+	_, ok := c.services[name]
+	_, broken := c.broken[name]
+	return ok || broken
+}
+
 // Definitions are the services that decode, by name.
 func (c *Config) Definitions() map[string]Definition { return c.services }
 
@@ -62,6 +70,12 @@ func Load(path string, explicit bool) (*Config, error) {
 		}
 		return nil, exit.Usagef("cannot read config file: %v", err)
 	}
+	return Parse(path, data)
+}
+
+// Parse reads a config file's text (path names it in errors).
+func Parse(path string, data []byte) (*Config, error) {
+	cfg := &Config{services: map[string]Definition{}, broken: map[string]error{}}
 	// Decoded into maps, then into Definitions by their field description
 	// (fromTable): decoding straight into the 45-field struct analysed it
 	// by reflection, 0.18 M instructions of every cached call.
