@@ -116,3 +116,12 @@ func readThroughLink(path string, def os.FileMode) (target string, mode os.FileM
 	}
 	return target, mode, data, nil
 }
+
+// writeAtomic makes path's directory if need be and replaces path with data
+// the one way persist replaces a file.
+func writeAtomic(path string, data []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return persist.WriteAtomic(path, data, mode)
+}

@@ -6,7 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
+	"strings"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 
 	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
@@ -15,8 +21,11 @@ import (
 
 // Set-up for container tools: credHelpers entries "HOST": "oauth2cred" in
 // docker's config.json (which podman and skopeo read too), for the
-// service's hosts. Every other key and entry stays as it was, in its
-// place; the file is replaced atomically and keeps its mode.
+// service's hosts. Only those entries are spliced in or cut out (gjson
+// finds them, sjson cuts): every other byte of the file stays, its
+// indentation included. The result is decoded again and must equal the
+// original with exactly those entries changed. The file is replaced
+// atomically, through a symbolic link, keeping its mode.
 
 // dockerHelper is the credHelpers value that names us (docker runs
 // docker-credential-oauth2cred).
@@ -31,57 +40,66 @@ func SetupDocker(set *lifecycle.Settings, dryRun bool, stdout io.Writer, add boo
 	}
 	defer s.Close()
 	path := dockerConfigPath(set)
-	data, err := os.ReadFile(path)
-	mode := os.FileMode(0o600)
-	switch {
-	case os.IsNotExist(err):
-		data = []byte("{}")
-	case err != nil:
-		return exit.Fail(fmt.Errorf("cannot read %s: %v", path, err))
-	default:
-		if st, err := os.Stat(path); err == nil {
-			mode = st.Mode().Perm()
-		}
-	}
-	top, err := parseObject(data)
+	target, mode, data, err := readThroughLink(path, 0o600)
 	if err != nil {
-		return exit.Usagef("%s is not a JSON object (%v); fix or move it first", path, err)
+		return exit.Fail(fmt.Errorf("cannot read %s: %v", path, err))
 	}
-	helpers, _ := parseObject(top.get("credHelpers"))
-	changed := false
+	if len(bytes.TrimSpace(data)) == 0 {
+		data = []byte("{}\n")
+	}
+	if !gjson.ValidBytes(data) || !gjson.ParseBytes(data).IsObject() {
+		return exit.Usagef("%s is not a JSON object; fix or move it first", path)
+	}
+	var changes []string
+	out := data
 	for _, h := range s.Service().Hosts {
-		have := helpers.get(h)
+		have := gjson.GetBytes(out, "credHelpers."+jsonPathKey(h))
 		switch {
-		case add && have == nil:
-			helpers, changed = append(helpers, member{h, json.RawMessage(`"` + dockerHelper + `"`)}), true
-		case add && string(have) != `"`+dockerHelper+`"`:
-			s.Warn("%s already names the helper %s for %s; left as it is", path, have, h)
-		case !add && string(have) == `"`+dockerHelper+`"`:
-			helpers, changed = helpers.without(h), true
+		case add && !have.Exists():
+			out, err = addCredHelper(out, h)
+		case add && have.String() != dockerHelper:
+			s.Warn("%s already names the helper %s for %s; left as it is", path, have.Raw, h)
+			continue
+		case !add && have.Exists() && have.Type == gjson.String && have.String() == dockerHelper:
+			out, err = removeCredHelper(out, h)
+		default:
+			continue
 		}
+		if err != nil {
+			return exit.Fail(fmt.Errorf("cannot edit %s: %v", path, err))
+		}
+		changes = append(changes, h)
 	}
-	if !changed {
+	if len(changes) == 0 {
 		fmt.Fprintf(set.Stderr, "oauth2cred: nothing to change in %s\n", path)
 		return nil
 	}
-	if len(helpers) == 0 {
-		top = top.without("credHelpers")
-	} else {
-		top = top.set("credHelpers", helpers.encode(1))
+	if err := checkDockerEdit(data, out, changes, add); err != nil {
+		return exit.Fail(fmt.Errorf("%s: %v; nothing was written", path, err))
 	}
-	out := top.encode(0)
+	sign, verb := "+", "now asks"
+	if !add {
+		sign, verb = "-", "no longer asks"
+	}
 	if dryRun {
-		_, err := fmt.Fprintf(stdout, "# %s would be:\n%s", path, out)
-		return err
+		// Only the entries: the rest of the file holds other registries'
+		// credentials.
+		fmt.Fprintf(stdout, "# %s, credHelpers:\n", path)
+		for _, h := range changes {
+			fmt.Fprintf(stdout, "%s %q: %q\n", sign, h, dockerHelper)
+		}
+		return nil
 	}
-	if err := writeAtomic(path, out, mode); err != nil {
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 		return exit.Fail(err)
 	}
-	verb := "now asks"
-	if !add {
-		verb = "no longer asks"
+	if err := persist.WriteAtomic(target, out, mode); err != nil {
+		return exit.Fail(err)
 	}
-	fmt.Fprintf(set.Stderr, "oauth2cred: %s %s oauth2cred for %v\n", path, verb, s.Service().Hosts)
+	fmt.Fprintf(set.Stderr, "oauth2cred: %s %s oauth2cred for %v\n", path, verb, changes)
+	if _, err := exec.LookPath("docker-credential-" + dockerHelper); err != nil && add {
+		s.Warn("docker-credential-%s is not on PATH, so docker, podman and skopeo will not find the helper; link it: ln -s \"$(command -v oauth2cred)\" ~/.local/bin/docker-credential-%s (a directory on PATH)", dockerHelper, dockerHelper)
+	}
 	return nil
 }
 
@@ -98,102 +116,128 @@ func dockerConfigPath(set *lifecycle.Settings) string {
 	return filepath.Join(home, ".docker", "config.json")
 }
 
-// member is one key of a JSON object, in the file's order.
-type member struct {
-	key   string
-	value json.RawMessage
+// jsonPathKey escapes a key for a gjson/sjson path (a host has dots).
+func jsonPathKey(k string) string {
+	var b strings.Builder
+	for _, c := range k {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
-type object []member
+// addCredHelper splices "host": "oauth2cred" into credHelpers, making that
+// object when the file has none, in the file's own indentation.
+func addCredHelper(data []byte, host string) ([]byte, error) {
+	unit := indentUnit(data)
+	entry, _ := json.Marshal(host)
+	member := string(entry) + ": " + `"` + dockerHelper + `"`
+	if unit == "" {
+		member = string(entry) + `:"` + dockerHelper + `"`
+	}
+	helpers := gjson.GetBytes(data, "credHelpers")
+	if helpers.Exists() {
+		if !helpers.IsObject() {
+			return nil, fmt.Errorf("credHelpers is not an object")
+		}
+		return insertMember(data, helpers.Index, helpers.Index+len(helpers.Raw), member, 2, unit), nil
+	}
+	obj := "{" + nl(unit) + strings.Repeat(unit, 2) + member + nl(unit) + unit + "}"
+	key := `"credHelpers": `
+	if unit == "" {
+		key = `"credHelpers":`
+	}
+	start, end := bytes.IndexByte(data, '{'), bytes.LastIndexByte(data, '}')+1
+	return insertMember(data, start, end, key+obj, 1, unit), nil
+}
 
-// parseObject reads a JSON object keeping its keys' order (nil is {}).
-func parseObject(data []byte) (object, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, fmt.Errorf("not an object")
-	}
-	var o object
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		key, _ := t.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		o = append(o, member{key, v})
-	}
-	if _, err := dec.Token(); err != nil {
+// removeCredHelper cuts the entry out, and credHelpers when it is then empty.
+func removeCredHelper(data []byte, host string) ([]byte, error) {
+	out, err := sjson.DeleteBytes(data, "credHelpers."+jsonPathKey(host))
+	if err != nil {
 		return nil, err
 	}
-	return o, nil
-}
-
-func (o object) get(key string) json.RawMessage {
-	for _, m := range o {
-		if m.key == key {
-			return m.value
-		}
+	if h := gjson.GetBytes(out, "credHelpers"); h.IsObject() && len(h.Map()) == 0 {
+		return sjson.DeleteBytes(out, "credHelpers")
 	}
-	return nil
+	return out, nil
 }
 
-func (o object) set(key string, v json.RawMessage) object {
-	for i, m := range o {
-		if m.key == key {
-			o[i].value = v
-			return o
-		}
+// insertMember puts member last in the object data[start:end] ({…}), at
+// depth, after a comma where the object has members.
+func insertMember(data []byte, start, end int, member string, depth int, unit string) []byte {
+	closing := end - 1 // the object's }
+	last := closing - 1
+	for last > start && (data[last] == ' ' || data[last] == '\t' || data[last] == '\n' || data[last] == '\r') {
+		last--
 	}
-	return append(o, member{key, v})
-}
-
-func (o object) without(key string) object {
-	var out object
-	for _, m := range o {
-		if m.key != key {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// encode writes o as docker does (tab-indented), at the given depth.
-func (o object) encode(depth int) []byte {
 	var b bytes.Buffer
-	pad := bytes.Repeat([]byte("\t"), depth)
-	b.WriteString("{")
-	for i, m := range o {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		k, _ := json.Marshal(m.key)
-		var v bytes.Buffer
-		if json.Indent(&v, m.value, string(pad)+"\t", "\t") != nil {
-			v.Write(m.value)
-		}
-		fmt.Fprintf(&b, "\n%s\t%s: %s", pad, k, v.Bytes())
+	b.Write(data[:last+1])
+	if data[last] != '{' {
+		b.WriteByte(',')
 	}
-	if len(o) > 0 {
-		fmt.Fprintf(&b, "\n%s", pad)
+	b.WriteString(nl(unit) + strings.Repeat(unit, depth) + member)
+	if ws := data[last+1 : closing]; len(bytes.TrimSpace(ws)) == 0 && bytes.Contains(ws, []byte("\n")) {
+		b.Write(ws)
+	} else {
+		b.WriteString(nl(unit) + strings.Repeat(unit, depth-1))
 	}
-	b.WriteString("}")
-	if depth == 0 {
-		b.WriteString("\n")
-	}
+	b.Write(data[closing:])
 	return b.Bytes()
 }
 
-// writeAtomic makes path's directory if need be and replaces path with data
-// the one way persist replaces a file.
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+func nl(unit string) string {
+	if unit == "" {
+		return ""
+	}
+	return "\n"
+}
+
+// indentUnit is the file's indentation: the white space before its first
+// indented key; "" for a file on one line; a tab, as docker writes, for
+// an empty object.
+func indentUnit(data []byte) string {
+	s := string(bytes.TrimSpace(data))
+	if s == "{}" {
+		return "\t"
+	}
+	i := strings.IndexByte(s, '\n')
+	if i < 0 {
+		return ""
+	}
+	rest := s[i+1:]
+	return rest[:len(rest)-len(strings.TrimLeft(rest, " \t"))]
+}
+
+// checkDockerEdit decodes before and after: after must be before with the
+// hosts' entries added (or removed), and nothing else changed.
+func checkDockerEdit(before, after []byte, hosts []string, add bool) error {
+	var want, got map[string]any
+	if err := json.Unmarshal(before, &want); err != nil {
 		return err
 	}
-	return persist.WriteAtomic(path, data, mode)
+	if err := json.Unmarshal(after, &got); err != nil {
+		return fmt.Errorf("the edited file would not parse (%v)", err)
+	}
+	helpers, _ := want["credHelpers"].(map[string]any)
+	if helpers == nil {
+		helpers = map[string]any{}
+	}
+	for _, h := range hosts {
+		if add {
+			helpers[h] = dockerHelper
+		} else {
+			delete(helpers, h)
+		}
+	}
+	want["credHelpers"] = helpers
+	if len(helpers) == 0 {
+		delete(want, "credHelpers")
+	}
+	if !reflect.DeepEqual(want, got) {
+		return fmt.Errorf("the edit would change more than the credHelpers entries")
+	}
+	return nil
 }

@@ -258,3 +258,44 @@ func TestSetupDockerKeepsTheRest(t *testing.T) {
 		t.Fatalf("after unsetup:\n%q\nwant\n%q", got, before)
 	}
 }
+
+// A config.json indented with two spaces, holding other registries'
+// credentials, and linked from a dotfiles repository: the dry run shows
+// only the entries; setup keeps the indentation, the other bytes and the
+// link; unsetup restores the file byte for byte; and a helper that the
+// tools cannot find on PATH is warned about.
+func TestSetupDockerKeepsFormatLinkAndSecrets(t *testing.T) {
+	w := newWorld(t, 0)
+	dotfiles := filepath.Join(w.home, "dotfiles")
+	dir := filepath.Join(w.home, ".docker")
+	os.MkdirAll(dotfiles, 0o700)
+	os.MkdirAll(dir, 0o700)
+	const auth, identity = "b3RoZXI6cGFzc3dvcmQ=", "eyJidWlsZGtpdCI6InRva2VuIn0.identity"
+	w.addSecret(auth)
+	w.addSecret(identity)
+	before := "{\n  \"auths\": {\n    \"ghcr.io\": {\n      \"auth\": \"" + auth + "\"\n    },\n    \"quay.io\": {\"identitytoken\": \"" + identity + "\"}\n  }\n}\n"
+	target := filepath.Join(dotfiles, "docker.json")
+	os.WriteFile(target, []byte(before), 0o600)
+	link := filepath.Join(dir, "config.json")
+	os.Symlink(target, link)
+	svc := append(w.service("reg"), "--host", "registry.example.com")
+	noHelper := []string{"PATH=/usr/bin:/bin"} // oauth2cred run by its path; docker-credential-oauth2cred nowhere
+	dry := w.runWith(cmdOpts{env: noHelper}, append([]string{"setup", "docker", "--dry-run"}, svc...)...)
+	if dry.code != 0 || strings.Contains(dry.stdout, auth) || strings.Contains(dry.stdout, identity) || !strings.Contains(dry.stdout, `+ "registry.example.com": "oauth2cred"`) {
+		t.Fatalf("dry run: exit %d\n%s%s", dry.code, dry.stdout, dry.stderr)
+	}
+	r := w.runWith(cmdOpts{env: noHelper}, append([]string{"setup", "docker"}, svc...)...)
+	if r.code != 0 || !strings.Contains(r.stderr, "docker-credential-oauth2cred is not on PATH") {
+		t.Fatalf("setup docker without the helper on PATH: exit %d\n%s", r.code, r.stderr)
+	}
+	want := strings.TrimSuffix(before, "\n}\n") + ",\n  \"credHelpers\": {\n    \"registry.example.com\": \"oauth2cred\"\n  }\n}\n"
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 || mustRead(target) != want {
+		t.Fatalf("after setup (link kept: %v):\n%s\nwant\n%s", err == nil && st.Mode()&os.ModeSymlink != 0, mustRead(target), want)
+	}
+	if r := w.run(append([]string{"setup", "docker"}, svc...)...); strings.Contains(r.stderr, "not on PATH") {
+		t.Fatalf("warned with the helper on PATH:\n%s", r.stderr)
+	}
+	if r := w.run(append([]string{"unsetup", "docker"}, svc...)...); r.code != 0 || mustRead(target) != before {
+		t.Fatalf("after unsetup: exit %d\n%q\nwant\n%q", r.code, mustRead(target), before)
+	}
+}
