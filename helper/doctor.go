@@ -192,14 +192,23 @@ func (d *doctor) gitHelpers(s *lifecycle.Session, url string) {
 		}
 		helpers = append(helpers, value)
 	}
-	fix := fmt.Sprintf("run 'oauth2cred setup git --service %s'", s.Service().Name)
-	switch {
-	case len(helpers) == 0:
+	name := s.Service().Name
+	fix := fmt.Sprintf("run 'oauth2cred setup git --service %s'", name)
+	if len(helpers) == 0 {
 		d.fail("git helpers", "git asks no helper for %s; %s", url, fix)
-	case helpers[0] != helperCommand(s) && !isOurs(helpers[0], s.Service().Name):
-		d.fail("git helpers", "%s answers for %s before oauth2cred (a storage helper serves dead tokens); %s", helperName(helpers[0]), url, fix)
-	default:
+		return
+	}
+	switch kind, svc := helperLineKind(helpers[0]); {
+	case kind == oursForOne && svc == name:
 		d.ok("git helpers", "git asks oauth2cred first for %s", url)
+	case kind == oursForAll:
+		d.ok("git helpers", "git asks oauth2cred (its line for every host) first for %s", url)
+	case kind == oursForOne:
+		d.fail("git helpers", "oauth2cred --service %s answers for %s before this service; remove one of the two lines (oauth2cred unsetup git --service %s)", svc, url, svc)
+	case kind == storageHelper:
+		d.fail("git helpers", "%s, a storage helper, answers for %s before oauth2cred and would hand back expired tokens; %s, which puts an empty helper line before oauth2cred's so that only oauth2cred is asked", helperName(helpers[0]), url, fix)
+	default:
+		d.fail("git helpers", "%s answers for %s before oauth2cred; %s", helperName(helpers[0]), url, fix)
 	}
 }
 
@@ -215,10 +224,6 @@ func helperName(helper string) string {
 		return "an empty helper"
 	}
 	return fmt.Sprintf("%q", fields[0])
-}
-
-func isOurs(helper, service string) bool {
-	return strings.Contains(helper, "oauth2cred") && strings.Contains(helper, "--service "+service)
 }
 
 // urlMatches is git's credential URL match, in its common forms: the same

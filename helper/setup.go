@@ -36,7 +36,10 @@ func SetupGit(set *lifecycle.Settings, gs GitSetup, stdout io.Writer) error {
 		return setupAllHosts(set, gs, stdout, true)
 	}
 	return eachHelperKey(set, gs, func(s *lifecycle.Session, url, key, helper string, have []string) error {
-		if slices.Contains(have, helper) {
+		if slices.ContainsFunc(have, func(l string) bool {
+			kind, svc := helperLineKind(l)
+			return kind == oursForOne && svc == s.Service().Name
+		}) {
 			fmt.Fprintf(set.Stderr, "oauth2cred: git already asks oauth2cred for %s\n", url)
 			return nil
 		}
@@ -78,10 +81,14 @@ func UnsetupGit(set *lifecycle.Settings, gs GitSetup, stdout io.Writer) error {
 		return setupAllHosts(set, gs, stdout, false)
 	}
 	return eachHelperKey(set, gs, func(s *lifecycle.Session, url, key, helper string, have []string) error {
-		i := slices.Index(have, helper)
+		i := slices.IndexFunc(have, func(l string) bool {
+			kind, svc := helperLineKind(l)
+			return kind == oursForOne && svc == s.Service().Name
+		})
 		if i < 0 {
 			return nil
 		}
+		helper = have[i] // as it was written, perhaps by another version
 		marker, err := gitconf.Run(gs.Scope, "--get", markerKey(url))
 		if err != nil {
 			return err
@@ -215,7 +222,7 @@ func setupAllHosts(set *lifecycle.Settings, gs GitSetup, stdout io.Writer, add b
 	}
 	w := []string{gs.Scope, "--add", "credential.helper", line}
 	switch {
-	case add && slices.Contains(have, line):
+	case add && slices.ContainsFunc(have, func(l string) bool { k, _ := helperLineKind(l); return k == oursForAll }):
 		fmt.Fprintf(set.Stderr, "oauth2cred: git already asks oauth2cred for every host\n")
 		return nil
 	case !add && !slices.Contains(have, line):

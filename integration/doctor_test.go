@@ -55,7 +55,7 @@ func TestDoctor(t *testing.T) {
 		{"a storage helper first", func() { os.WriteFile(gitconfig, []byte("[credential]\n\thelper = store\n"), 0o644) }, func() {
 			os.Remove(gitconfig)
 			w.runWith(cmdOpts{env: env}, append([]string{"setup", "git"}, svc...)...)
-		}, nil, nil, `✗ git helpers: "store" answers for https://git.example.com before oauth2cred (a storage helper serves dead tokens); run 'oauth2cred setup git --service doc'`, false},
+		}, nil, nil, `✗ git helpers: "store", a storage helper, answers for https://git.example.com before oauth2cred and would hand back expired tokens; run 'oauth2cred setup git --service doc', which puts an empty helper line before oauth2cred's`, false},
 		{"a token file others can read", func() { os.Chmod(file, 0o644) }, func() { os.Chmod(file, 0o600) }, nil, nil, "✗ token file: unsafe token file: " + file + " is readable by others (mode 0644); run 'chmod 600 " + file + "'", false},
 		{"another owner", func() { os.Chown(file, 65534, 65534) }, func() { os.Chown(file, 0, 0) }, nil, nil, "✗ token file: unsafe token file: " + file + " belongs to another user (uid 65534); if it is yours, run 'chown 0 " + file + "'", true},
 		{"an unreachable issuer", func() {}, func() {}, []string{"--issuer", "http://127.0.0.1:9"}, nil, "✗ server: request to discovery document http://127.0.0.1:9/.well-known/openid-configuration failed", false},
@@ -71,5 +71,33 @@ func TestDoctor(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stdout, tc.want) || !strings.Contains(r.stderr, "doctor found") {
 			t.Errorf("%s: exit %d, want the line %q\n%s%s", tc.name, r.code, tc.want, r.stdout, r.stderr)
 		}
+	}
+}
+
+// The README's migration line (helper = !oauth2cred git) is oauth2cred's
+// own: setup git without --service does not add a second, and doctor counts
+// it as ours. A person coming from git-credential-oauth keeps its
+// documented cache helper before ours: doctor names it a storage helper
+// and says what setup does about it.
+func TestOwnHelperLinesRecognised(t *testing.T) {
+	w := newWorld(t, 0)
+	gitconfig := filepath.Join(w.home, ".gitconfig")
+	env := []string{"GIT_CONFIG_GLOBAL=" + gitconfig}
+	cfg := filepath.Join(w.home, ".config", "oauth2cred", "config.toml")
+	os.MkdirAll(filepath.Dir(cfg), 0o700)
+	os.WriteFile(cfg, []byte(fmt.Sprintf("[services.doc]\nissuer = %q\nclient_id = %q\nhosts = [\"git.example.com\"]\n", w.op.Issuer, op.NativeID)), 0o600)
+	migrated := "[credential]\n\thelper = !oauth2cred git\n"
+	os.WriteFile(gitconfig, []byte(migrated), 0o644)
+	if r := w.runWith(cmdOpts{env: env}, "setup", "git"); r.code != 0 || mustRead(gitconfig) != migrated {
+		t.Fatalf("setup git over the migration line: exit %d\n%s\n%s", r.code, r.stderr, mustRead(gitconfig))
+	}
+	r := w.runWith(cmdOpts{env: env}, "doctor", "--service", "doc")
+	if !strings.Contains(r.stdout, "✓ git helpers: git asks oauth2cred") {
+		t.Fatalf("doctor on the migration line:\n%s%s", r.stdout, r.stderr)
+	}
+	os.WriteFile(gitconfig, []byte("[credential]\n\thelper = cache --timeout 21600\n\thelper = oauth2cred\n"), 0o644)
+	r = w.runWith(cmdOpts{env: env}, "doctor", "--service", "doc")
+	if r.code == 0 || !strings.Contains(r.stdout, `✗ git helpers: "cache", a storage helper, answers for https://git.example.com before oauth2cred`) || !strings.Contains(r.stdout, "empty helper line") {
+		t.Fatalf("doctor after git-credential-oauth's cache line:\n%s%s", r.stdout, r.stderr)
 	}
 }
