@@ -13,7 +13,6 @@ import (
 	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
-	"oauth2cred/persist"
 	"oauth2cred/protocol"
 )
 
@@ -155,17 +154,17 @@ func Git(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reade
 		}
 		return s.Drop(ctx, value)
 	}
-	t, value, expiry, err := s.HandOut(ctx)
+	_, value, expiry, err := s.HandOut(ctx)
 	if err != nil {
 		return err
 	}
-	return protocol.WriteCredential(stdout, gitAnswer(s, req, t, value, expiry))
+	return protocol.WriteCredential(stdout, gitAnswer(s, req, value, expiry))
 }
 
 // gitAnswer is git's credential: with git >= 2.46's authtype capability
 // and --git-bearer, a Bearer credential; else a user name (the account's,
 // which keeps git on it for this URL) and the token as password.
-func gitAnswer(s *lifecycle.Session, req protocol.Credential, t *persist.Token, value string, expiry time.Time) protocol.Credential {
+func gitAnswer(s *lifecycle.Session, req protocol.Credential, value string, expiry time.Time) protocol.Credential {
 	var ans protocol.Credential
 	if s.Service().GitBearer && req.Has("capability[]", "authtype") {
 		ans = protocol.Credential{{Key: "capability[]", Value: "authtype"}, {Key: "authtype", Value: "Bearer"}, {Key: "credential", Value: value}}
@@ -179,9 +178,9 @@ func gitAnswer(s *lifecycle.Session, req protocol.Credential, t *persist.Token, 
 	if !expiry.IsZero() {
 		ans = append(ans, protocol.Attr{Key: "password_expiry_utc", Value: strconv.FormatInt(expiry.Unix(), 10)})
 	}
-	if t.RefreshToken != "" {
-		ans = append(ans, protocol.Attr{Key: "oauth_refresh_token", Value: t.RefreshToken})
-	}
+	// Never oauth_refresh_token: oauth2cred keeps its own, and git >= 2.41
+	// passes that key to every other helper's store (credential-store
+	// writes it to ~/.git-credentials in plain text).
 	return ans
 }
 

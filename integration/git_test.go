@@ -180,7 +180,7 @@ func TestGitOtherHostFallsThrough(t *testing.T) {
 	r = g.runWith(cmdOpts{stdin: "protocol=http\nhost=" + g.git.Host() + "\n\n"}, append([]string{"git", "get"}, strings.Fields(strings.ReplaceAll(g.helperArgs("git"), "'openid offline_access'", "openid,offline_access"))...)...)
 	tok := g.token("git")
 	want := "username=oauth2\npassword=" + tok.AccessToken + "\npassword_expiry_utc="
-	if r.code != 0 || !strings.HasPrefix(r.stdout, want) || !strings.HasSuffix(r.stdout, "oauth_refresh_token="+tok.RefreshToken+"\n") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, want) || strings.Contains(r.stdout, "oauth_refresh_token") || strings.Contains(r.stdout, tok.RefreshToken) {
 		t.Fatalf("answer: %q\n%s", r.stdout, r.stderr)
 	}
 	// Bearer answer when git offers authtype and the service wants it.
@@ -257,5 +257,27 @@ func TestGitBearerWithNewGit(t *testing.T) {
 	// Without --git-bearer git sends Basic, which this server refuses.
 	if r := clone("!oauth2cred git "+g.helperArgs("git"), "basic"); r.code == 0 {
 		t.Fatal("a Bearer-only server accepted Basic credentials")
+	}
+}
+
+// SPEC §4, real git 2.47 (which passes oauth_refresh_token on to every
+// helper's store): a helper after oauth2cred is told nothing of the
+// refresh token, whether it records what git sends or is credential-store.
+func TestRefreshTokenNeverReachesOtherHelpers(t *testing.T) {
+	newer := newGit(t)
+	g := newGitWorld(t)
+	g.login("git")
+	store, told := filepath.Join(g.home, "git-credentials"), filepath.Join(g.home, "told")
+	r := g.exec(cmdOpts{env: []string{"GIT_TERMINAL_PROMPT=0"}}, newer, "-c", "credential.helper=", "-c", "credential.helper=!oauth2cred git "+g.helperArgs("git"),
+		"-c", "credential.helper=store --file "+store, "-c", "credential.helper=!f() { cat >> "+told+"; }; f",
+		"clone", "-q", g.git.URL+"/repo.git", filepath.Join(g.home, "clone"))
+	if r.code != 0 {
+		t.Fatalf("clone: %s", r.stderr)
+	}
+	tok := g.token("git")
+	for _, f := range []string{store, told} {
+		if saved := mustRead(f); tok.RefreshToken == "" || strings.Contains(saved, tok.RefreshToken) || strings.Contains(saved, "oauth_refresh_token") {
+			t.Fatalf("another helper was given the refresh token (%s):\n%s", f, saved)
+		}
 	}
 }
