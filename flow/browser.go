@@ -42,6 +42,9 @@ type Browser struct {
 	// AskKeep asks in the page whether to keep the sign-in (there is no
 	// terminal to ask on); the answer comes back as Token.Keep.
 	AskKeep bool
+	// OnlyOnceNote is what the page adds after "Only this time" (what
+	// later calls will do).
+	OnlyOnceNote string
 }
 
 // ErrTimeout reports that the person did not finish in time.
@@ -68,7 +71,7 @@ func (c *Config) AuthCode(ctx context.Context, b Browser) (*Token, error) {
 		results: make(chan result, 2),
 	}
 	if b.AskKeep {
-		cb.keep = &keepQuestion{token: oauth2.GenerateVerifier(), answers: make(chan string, 1)}
+		cb.keep = &keepQuestion{token: oauth2.GenerateVerifier(), answers: make(chan string, 1), onlyOnce: b.OnlyOnceNote}
 	}
 	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)

@@ -33,6 +33,7 @@ type keepQuestion struct {
 	token    string      // the form's, per sign-in
 	answers  chan string // one answer, buffered
 	answered bool
+	onlyOnce string // said after "only this time"
 }
 
 // keepForm is the page's question, with the sign-in's token.
@@ -76,7 +77,7 @@ func (cb *callback) serveKeep(w http.ResponseWriter, r *http.Request) {
 	if answer == KeepYes {
 		fmt.Fprintf(w, page, "You stay signed in", "Later calls on this computer use and refresh this sign-in. You can close this tab.")
 	} else {
-		fmt.Fprintf(w, page, "Signed in this time only", "Nothing was saved; the next call signs in again. You can close this tab.")
+		fmt.Fprintf(w, page, "Signed in this time only", html.EscapeString("Nothing was saved. "+cb.keep.onlyOnce+" You can close this tab."))
 	}
 }
 

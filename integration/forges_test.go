@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"oauth2cred/integration/op"
 )
@@ -108,10 +109,19 @@ func TestEditorsGitAsksInTheBrowser(t *testing.T) {
 				if saved := err == nil; saved != (answer == "yes") {
 					t.Fatalf("answer %s: saved %v", answer, saved)
 				}
+				os.Remove(log)
 				if answer != "yes" {
+					// "Only this time": the next background fetch opens no
+					// other tab within the cool-down; it fails at once.
+					auths := g.op.Count("/auth")
+					start := time.Now()
+					r := fetch()
+					if _, err := os.Stat(log); err == nil || g.op.Count("/auth") != auths || r.code == 0 || time.Since(start) > 10*time.Second ||
+						!strings.Contains(r.stderr, "do not open another") {
+						t.Fatalf("after \"only this time\" the next background fetch: exit %d, browser opened %v\n%s", r.code, err == nil, r.stderr)
+					}
 					continue
 				}
-				os.Remove(log)
 				auths := g.op.Count("/auth")
 				if r := fetch(); r.code != 0 {
 					t.Fatalf("second fetch: exit %d\n%s", r.code, r.stderr)

@@ -49,7 +49,8 @@ func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, er
 	}
 	pctx, cancel := context.WithTimeout(ctx, s.personTimeout())
 	defer cancel()
-	ft, err := s.runFlow(pctx, cfg, who, s.askKeepInPage(wasSaved, who))
+	askKeep := s.askKeepInPage(wasSaved, who)
+	ft, err := s.runFlow(pctx, cfg, who, askKeep)
 	if err != nil {
 		return nil, s.signInFailed(err)
 	}
@@ -68,6 +69,13 @@ func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, er
 		s.ui.say("Saved the token for %s in %s.", s.Label(), s.Location())
 	} else {
 		s.ui.say("The token for %s was not saved; the next call will sign in again (pass --save to keep it).", s.Label())
+		if askKeep && !s.isLogin {
+			// "Only this time" in the page: the next background call
+			// must not open another tab at once (SPEC §3).
+			if merr := s.dir.MarkAbandoned(s.Key()); merr != nil {
+				s.ui.warn("%v", merr)
+			}
+		}
 	}
 	s.verbose("signed in to %q", s.svc.Name)
 	return t, nil
@@ -125,6 +133,7 @@ func (s *Session) runFlow(ctx context.Context, cfg *flow.Config, who asker, askK
 		Paste:        tty,
 		PasteHint:    who.open == nil || s.set.Env("SSH_CONNECTION") != "" || s.set.Env("SSH_TTY") != "",
 		AskKeep:      askKeep,
+		OnlyOnceNote: fmt.Sprintf("For %v, programs without a terminal will not open another sign-in for %s; run '%s' in a terminal to sign in sooner.", s.cooldown(), s.svc.Name, s.LoginCommand()),
 	})
 }
 
@@ -167,7 +176,7 @@ func (s *Session) mayStartSignIn(who asker) error {
 	case !s.lockWaitFrom.IsZero() && at.After(s.lockWaitFrom):
 		return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("the sign-in for %q that this call waited for was abandoned; run '%s' to sign in", s.svc.Name, s.LoginCommand())}
 	case !who.tty && cooldownLeft(at, cooldown) > 0:
-		return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("a sign-in for %q was abandoned %v ago, so calls without a terminal do not open another for %v; run '%s' in a terminal", s.svc.Name, sinceRounded(at), cooldownLeft(at, cooldown), s.LoginCommand())}
+		return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("a sign-in for %q was abandoned or kept only that time %v ago, so calls without a terminal do not open another for %v; run '%s' in a terminal", s.svc.Name, sinceRounded(at), cooldownLeft(at, cooldown), s.LoginCommand())}
 	}
 	return nil
 }
