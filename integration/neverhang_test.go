@@ -326,3 +326,18 @@ func TestMessagesSayWhatHappens(t *testing.T) {
 		}
 	}
 }
+
+// A desktop (DISPLAY set) with no opener installed is a call with no
+// browser: without a terminal it exits 3 at once with its hint, never
+// waiting for a page nobody opened (SPEC §3).
+func TestDesktopWithoutOpenerFailsFast(t *testing.T) {
+	w := newWorld(t, 0)
+	empty := filepath.Join(w.home, "empty-bin")
+	os.MkdirAll(empty, 0o755)
+	env := []string{"BROWSER=", "DISPLAY=:0", "PATH=" + empty}
+	start := time.Now()
+	r := w.runWith(cmdOpts{env: env}, append([]string{"token", "--login-timeout", "20s"}, w.service("noopener")...)...)
+	if took := time.Since(start); r.code != 3 || took > 5*time.Second || !strings.Contains(r.stderr, "oauth2cred login --service noopener") {
+		t.Fatalf("exit %d after %v\n%s", r.code, took, r.stderr)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -156,35 +155,15 @@ func launcher(env func(string) string, secretVars []string) func(string) error {
 			return nil
 		}
 	}
-	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" || env("DISPLAY") != "" || env("WAYLAND_DISPLAY") != "" {
+	if name, pre := desktopOpener(env); name != "" {
+		// The desktop's opener, as github.com/pkg/browser would pick it.
+		// That library is not used: it offers no way to give the opener
+		// an environment without our secrets, and waits for it.
 		return func(u string) error {
-			name, args, err := desktopCommand(u)
-			if err != nil {
-				return err
-			}
-			return browserCommand(secretVars, name, args...).Run()
+			return browserCommand(secretVars, name, append(pre, u)...).Run()
 		}
 	}
 	return nil
-}
-
-// desktopCommand is the desktop's own opener for u, the commands
-// github.com/pkg/browser picks (rundll32's FileProtocolHandler on Windows,
-// where it calls ShellExecute). That library is not used: it offers no way
-// to give the opener an environment without our secrets, and waits for it.
-func desktopCommand(u string) (string, []string, error) {
-	switch runtime.GOOS {
-	case "darwin":
-		return "open", []string{u}, nil
-	case "windows":
-		return "rundll32", []string{"url.dll,FileProtocolHandler", u}, nil
-	}
-	for _, p := range []string{"xdg-open", "x-www-browser", "www-browser"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path, []string{u}, nil
-		}
-	}
-	return "", nil, fmt.Errorf("none of xdg-open, x-www-browser or www-browser is installed")
 }
 
 // browserCommand prepares a browser opener: no pipes of ours (nil means
