@@ -2,6 +2,7 @@ package integration
 
 import (
 	"fmt"
+	"oauth2cred/integration/op"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -154,5 +155,31 @@ func TestCIRunAsNonRootSaysWhatToRun(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 ||
 		!strings.Contains(string(out), "ci: no git >= 2.46 at /nonexistent/git; run 'sudo bash .ci/run' once (it builds git 2.47 into /opt/git-2.47), or set OAUTH2CRED_NEW_GIT=/path/to/git") {
 		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
+// Another local user's FIFO named .git above the token directory (in a
+// shared /tmp, say) is no work tree: a save below it completes at once,
+// neither reading it nor waiting on it while the service lock is held.
+func TestOtherUsersFIFOAboveTokenDir(t *testing.T) {
+	u := newOtherUser(t)
+	w := newWorld(t, 0)
+	shared := filepath.Join(w.home, "tmp")
+	os.Mkdir(shared, 0o777)
+	os.Chmod(shared, 0o1777)
+	u.canReach(w.home)
+	u.as(t, "mkfifo", filepath.Join(shared, ".git"))
+	tokens := filepath.Join(shared, "tokens")
+	os.Mkdir(tokens, 0o700)
+	secret := filepath.Join(w.home, "secret")
+	os.WriteFile(secret, []byte(op.ServiceKey), 0o600)
+	start := time.Now()
+	r := w.run("token", "--service", "ci", "--issuer", w.op.Issuer, "--flow", "client-credentials", "--client-id", op.ServiceID,
+		"--client-secret-file", secret, "--save", "--token-dir", tokens)
+	if r.code != 0 || time.Since(start) > 5*time.Second {
+		t.Fatalf("a save below another user's FIFO .git: exit %d after %v\n%s", r.code, time.Since(start), r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(tokens, ".ci-token")); err != nil {
+		t.Fatal("not saved")
 	}
 }

@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,17 +72,20 @@ func appendOwned(gitDir, exclude, text string) error {
 func workTreeOf(dir string) (top, gitDir string) {
 	for d := dir; ; d = filepath.Dir(d) {
 		g := filepath.Join(d, ".git")
-		if st, err := os.Stat(g); err == nil {
-			if st.IsDir() {
+		if st, err := os.Lstat(g); err == nil {
+			switch {
+			case st.IsDir():
 				return d, g
+			case !st.Mode().IsRegular():
+				// A FIFO, a device or a link (another user's, in /tmp) is
+				// no work tree of ours, and a FIFO would block a read.
+				return "", ""
 			}
-			if b, err := os.ReadFile(g); err == nil {
-				if p, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir: "); ok {
-					if !filepath.IsAbs(p) {
-						p = filepath.Join(d, p)
-					}
-					return d, commonDir(p)
+			if p, ok := gitFile(g); ok {
+				if !filepath.IsAbs(p) {
+					p = filepath.Join(d, p)
 				}
+				return d, commonDir(p)
 			}
 		}
 		if filepath.Dir(d) == d {
@@ -90,13 +94,30 @@ func workTreeOf(dir string) (top, gitDir string) {
 	}
 }
 
+// gitFile reads a worktree's .git file ("gitdir: PATH"): only the user's
+// own regular file, opened without blocking, and only its first line.
+func gitFile(path string) (string, bool) {
+	f, err := persist.OpenOwned(path, os.O_RDONLY)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(io.LimitReader(f, 4096)).ReadString('\n')
+	return strings.CutPrefix(strings.TrimSpace(line), "gitdir: ")
+}
+
 // commonDir is where a linked worktree's shared info/exclude lives.
 func commonDir(gitDir string) string {
-	b, err := os.ReadFile(filepath.Join(gitDir, "commondir"))
+	f, err := persist.OpenOwned(filepath.Join(gitDir, "commondir"), os.O_RDONLY)
 	if err != nil {
 		return gitDir
 	}
-	p := strings.TrimSpace(string(b))
+	defer f.Close()
+	line, _ := bufio.NewReader(io.LimitReader(f, 4096)).ReadString('\n')
+	p := strings.TrimSpace(line)
+	if p == "" {
+		return gitDir
+	}
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(gitDir, p)
 	}
