@@ -47,7 +47,7 @@ func Token(ctx context.Context, set *lifecycle.Settings, format string, stdout i
 			ExpiresIn   int64      `json:"expires_in,omitempty"`
 			IDToken     string     `json:"id_token,omitempty"`
 			Scope       string     `json:"scope,omitempty"`
-		}{AccessToken: t.AccessToken, TokenType: "Bearer", IDToken: t.IDToken, Scope: t.Scope}
+		}{AccessToken: t.AccessToken, TokenType: "Bearer", IDToken: s.IDTokenToShow(t), Scope: t.Scope}
 		if !expiry.IsZero() {
 			e := expiry.UTC()
 			j.Expiry, j.ExpiresIn = &e, int64(time.Until(expiry).Seconds())

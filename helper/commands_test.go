@@ -6,6 +6,7 @@ package helper
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -220,3 +221,41 @@ func TestSetupAndDoctorInProcess(t *testing.T) {
 
 // playAs signs in at the provider's page as user.
 func playAs(authURL, user string) { op.PlayBrowser(authURL, user, op.Password) }
+
+// token --format json hands out the ID token only while it is valid: one
+// that expired an hour ago, beside a valid access token, is left out
+// (SPEC §3: an expired token, access or ID, is never handed out).
+func TestTokenJSONLeavesOutAnExpiredIDToken(t *testing.T) {
+	w := testworld.New(t)
+	w.SignIn()
+	key := w.Settings().Service
+	d := persist.Dir{Path: w.Dir}
+	tok := w.Saved(key)
+	if tok.IDToken == "" {
+		t.Fatal("the provider issued no ID token")
+	}
+	jwt := func(exp time.Time) string {
+		payload, _ := json.Marshal(map[string]any{"sub": "id1", "exp": exp.Unix()})
+		return "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(payload) + ".c2ln"
+	}
+	for _, tc := range []struct {
+		exp  time.Time
+		want bool
+	}{{time.Now().Add(-time.Hour), false}, {time.Now().Add(time.Hour), true}} {
+		tok.IDToken = jwt(tc.exp)
+		if err := d.Save(key, tok); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := Token(context.Background(), w.Settings(), "json", &out); err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			IDToken string `json:"id_token"`
+		}
+		json.Unmarshal(out.Bytes(), &got)
+		if (got.IDToken == tok.IDToken) != tc.want {
+			t.Errorf("ID token expiring %v: handed out %v, want %v", tc.exp, got.IDToken != "", tc.want)
+		}
+	}
+}

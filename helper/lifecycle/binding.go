@@ -124,6 +124,18 @@ func (s *Session) wanted(t *persist.Token) (string, time.Time) {
 	return t.AccessToken, t.Expiry
 }
 
+// IDTokenToShow is the token's ID token when it may be handed out beside
+// the access token (token --format json): not within refreshMargin of its
+// expiry, and "" when it has none or cannot be read: an expired token is
+// never handed out.
+func (s *Session) IDTokenToShow(t *persist.Token) string {
+	exp := jwtExpiry(t.IDToken)
+	if t.IDToken == "" || exp.IsZero() || time.Until(exp) <= refreshMargin {
+		return ""
+	}
+	return t.IDToken
+}
+
 // record makes the saved form of a new token, with its whole origin.
 func (s *Session) record(cfg *flow.Config, ft *flow.Token) *persist.Token {
 	issuer := cfg.Endpoints.Issuer
