@@ -181,3 +181,26 @@ func TestNewcomerCommands(t *testing.T) {
 		t.Fatalf("exit %d, token dir holds %d entries\n%s", r.code, len(entries), r.stderr)
 	}
 }
+
+// After a changed setting (--scope openid where the saved token has other
+// scopes) the hint names the changed flag, and running it as shown signs
+// in with the settings asked for: the next call with them succeeds.
+func TestHintCarriesChangedSettings(t *testing.T) {
+	w := newWorld(t, 0)
+	if r := w.run(append([]string{"login", "--save"}, w.service("demo")...)...); r.code != 0 {
+		t.Fatalf("login: %s", r.stderr)
+	}
+	call := []string{"token", "--service", "demo", "--scope", "openid"}
+	r := w.runWith(cmdOpts{env: []string{"BROWSER=", "DISPLAY="}}, call...)
+	_, hint, _ := strings.Cut(r.stderr, "run '")
+	hint, _, _ = strings.Cut(hint, "'")
+	if r.code != 3 || !strings.Contains(hint, "--scope openid") {
+		t.Fatalf("changed scope: exit %d, hint %q\n%s", r.code, hint, r.stderr)
+	}
+	if r := w.bash(t, nil, hint+" --save"); r.code != 0 {
+		t.Fatalf("the hint as shown: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := w.runWith(cmdOpts{env: []string{"BROWSER=", "DISPLAY="}}, call...); r.code != 0 {
+		t.Fatalf("after the hint's sign-in: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -29,9 +29,9 @@ func (s *Session) clientCredentialsPossible() bool {
 	return s.cfg == nil || s.cfg.Endpoints.Supports("client_credentials")
 }
 
-// loginCommand is the `oauth2cred login` that signs in to this service as
-// it is defined now: the service name alone when the config file or a saved
-// token defines it, else the defining flags too (never a secret).
+// LoginCommand is the `oauth2cred login` that signs in to this service as
+// it is defined now: the service name, and every service flag the call was
+// given (never a secret).
 func (s *Session) LoginCommand() string {
 	parts := []string{"oauth2cred", "login", "--service", s.svc.Name}
 	if s.set.TokenDir != "" {
@@ -47,15 +47,15 @@ func (s *Session) LoginCommand() string {
 		for _, a := range s.set.FromGit.Args() {
 			parts = append(parts, hintQuote(a))
 		}
-		return strings.Join(parts, " ")
 	}
-	if s.source != "flags" {
-		return strings.Join(parts, " ")
-	}
-	// Every field the flags gave, from the fields' one description; the
-	// client id as resolved (a preset or environment may have given it).
+	// Every field the flags gave (a changed setting must be signed in
+	// with as it is asked for now), from the fields' one description;
+	// where only flags define the service, the client id as resolved (a
+	// preset or environment may have given it).
 	f := s.set.Flags
-	f.ClientID = s.svc.ClientID
+	if s.source == "flags" {
+		f.ClientID = s.svc.ClientID
+	}
 	for _, a := range f.Args() {
 		parts = append(parts, hintQuote(a))
 	}
