@@ -84,7 +84,10 @@ func statusLine(w io.Writer, name, account, where string, t *persist.Token, err 
 		expiry = "expires " + t.Expiry.Local().Format(time.RFC3339) + " (in " + time.Until(t.Expiry).Round(time.Second).String() + ")"
 	}
 	refresh := "refresh token: no"
-	if t.RefreshToken != "" {
+	switch {
+	case t.RefreshToken != "" && !t.RefreshRefused.IsZero():
+		refresh = "refresh token: refused by the server " + t.RefreshRefused.Local().Format(time.RFC3339) + " (sign in again)"
+	case t.RefreshToken != "":
 		refresh = "refresh token: yes"
 	}
 	identity := flow.Sanitize(t.Identity)

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"net/http"
 	"os"
+	"path/filepath"
+
+	"oauth2cred/integration/op"
 	"strings"
 	"testing"
 	"time"
@@ -202,5 +205,47 @@ func TestHintCarriesChangedSettings(t *testing.T) {
 	}
 	if r := w.runWith(cmdOpts{env: []string{"BROWSER=", "DISPLAY="}}, call...); r.code != 0 {
 		t.Fatalf("after the hint's sign-in: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// Small things that said or left the wrong thing (issue of the new
+// user's trial): each as a person meets it.
+func TestSmallMistakesSaidRight(t *testing.T) {
+	w := newWorld(t, 70*time.Second)
+	// Client credentials with neither secret nor key: a configuration
+	// error (2), before any request.
+	r := w.run("token", "--service", "ci", "--issuer", w.op.Issuer, "--flow", "client-credentials", "--client-id", op.ServiceID, "--non-interactive")
+	if r.code != 2 || !strings.Contains(r.stderr, "needs client authentication") {
+		t.Errorf("client credentials without a secret: exit %d\n%s", r.code, r.stderr)
+	}
+	// GIT_TERMINAL_PROMPT=0 at a real terminal, no browser: the message
+	// says what forbids the terminal, not that there is none.
+	cmd, ptmx, stdout, stderr, _ := w.onTerminal(t, []string{"GIT_TERMINAL_PROMPT=0", "BROWSER=", "DISPLAY="}, append([]string{"git", "get"}, w.service("gtp", "--host", "git.example.com")...)...)
+	ptmx.Write([]byte("protocol=https\nhost=git.example.com\n\n"))
+	err := cmd.Wait()
+	if err == nil || !strings.Contains(stderr.String(), "GIT_TERMINAL_PROMPT=0 forbids asking on the terminal") || stdout.Len() != 0 {
+		t.Errorf("GIT_TERMINAL_PROMPT=0 at a terminal: %v\n%s", err, stderr)
+	}
+	// A refresh token the server refused: status says so, not "yes".
+	if r := w.run(append([]string{"login", "--save"}, w.service("dead")...)...); r.code != 0 {
+		t.Fatalf("login: %s", r.stderr)
+	}
+	if err := w.op.RefreshElsewhere(t.Context(), w.token("dead").RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	w.age("dead")
+	if r := w.runWith(cmdOpts{env: []string{"BROWSER=", "DISPLAY="}}, append([]string{"token"}, w.service("dead")...)...); r.code != 3 {
+		t.Fatalf("refused refresh without a person: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := w.run("status"); !strings.Contains(r.stdout, "refresh token: refused by the server") {
+		t.Errorf("status after a refused refresh:\n%s", r.stdout)
+	}
+	// logout leaves nothing of the service behind, lock files included.
+	if r := w.run(append([]string{"logout"}, w.service("dead")...)...); r.code != 0 {
+		t.Fatalf("logout: %s", r.stderr)
+	}
+	left, _ := filepath.Glob(filepath.Join(w.tokenDir, ".dead-token*"))
+	if len(left) != 0 {
+		t.Errorf("after logout: %v", left)
 	}
 }

@@ -34,6 +34,32 @@ func (d Dir) flock(ctx context.Context, path, service string, onWait func() erro
 	if err := checkLockFile(path); err != nil {
 		return nil, err
 	}
+	for {
+		l, err := lockOnce(ctx, path, service, onWait)
+		if err != nil || l == nil {
+			return nil, err
+		}
+		// A logout removes the lock file while it holds it: a waiter that
+		// then got the lock holds it on a file no longer there, and takes
+		// the lock anew on the path's file.
+		if st, err := os.Lstat(path); err == nil {
+			if fst, ferr := l.Stat(); ferr == nil && os.SameFile(st, fst) {
+				return func() { l.Unlock() }, nil
+			}
+		}
+		l.Unlock()
+	}
+}
+
+// RemoveLock deletes the lock file of service while the caller holds its
+// lock (logout: nothing of the service stays behind); a waiter notices and
+// locks the new file.
+func (d Dir) RemoveLock(service string) {
+	os.Remove(d.File(service) + ".lock")
+}
+
+// lockOnce takes the flock on the file now at path.
+func lockOnce(ctx context.Context, path, service string, onWait func() error) (*flock.Flock, error) {
 	l := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR|noFollowFlags), flock.SetPermissions(0o600))
 	for {
 		ok, err := l.TryLock()
@@ -66,7 +92,7 @@ func (d Dir) flock(ctx context.Context, path, service string, onWait func() erro
 		l.Close()
 		return nil, err
 	}
-	return func() { l.Unlock() }, nil
+	return l, nil
 }
 
 // checkLockFile refuses a lock file that is not a regular file of the user

@@ -73,6 +73,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 	case errors.Is(err, errNoNewIDToken):
 		return s.again(ctx, fmt.Sprintf("%v (add the openid scope: --scope openid)", err))
 	case flow.SessionEnded(err):
+		s.markRefused(t)
 		return s.again(ctx, fmt.Sprintf("the saved session for %q has ended (the server refused its refresh token)", s.svc.Name))
 	}
 	return nil, exit.Fail(err)
@@ -165,6 +166,16 @@ func (s *Session) refresh(ctx context.Context, old *persist.Token) (*persist.Tok
 		return nil, errNoNewIDToken
 	}
 	return t, nil
+}
+
+// markRefused records that the server refused the saved refresh token,
+// for status; the next sign-in's token replaces the record.
+func (s *Session) markRefused(t *persist.Token) {
+	marked := *t
+	marked.RefreshRefused = time.Now()
+	if err := s.save(&marked); err != nil {
+		s.verbose("could not record the refused refresh token: %v", err)
+	}
 }
 
 // keepRotated saves the refresh token of a refresh answer that was refused

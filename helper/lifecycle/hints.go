@@ -13,7 +13,12 @@ import (
 // needPerson is the error of a call that needs a sign-in where no one can
 // be asked.
 func (s *Session) needPerson() error {
-	msg := fmt.Sprintf("no saved token for %s and no terminal or browser to sign in; run '%s' in a terminal", s.Label(), s.LoginCommand())
+	none := "no terminal or browser to sign in"
+	if s.viaGit && s.set.Env("GIT_TERMINAL_PROMPT") == "0" {
+		// A terminal may well be there: git was told not to prompt on it.
+		none = "GIT_TERMINAL_PROMPT=0 forbids asking on the terminal, and no browser can be opened to sign in"
+	}
+	msg := fmt.Sprintf("no saved token for %s and %s; run '%s' in a terminal", s.Label(), none, s.LoginCommand())
 	if s.clientCredentialsPossible() {
 		msg += ", or pass --flow client-credentials"
 	}

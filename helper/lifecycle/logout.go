@@ -34,6 +34,10 @@ func (s *Session) drop(ctx context.Context, value string) error {
 		return err
 	}
 	defer unlock()
+	// Nothing of the service stays: its lock file goes while it is held
+	// (a waiter locks a new one), and so does an abandoned sign-in's mark.
+	defer s.dir.RemoveLock(s.Key())
+	defer s.dir.ClearAbandoned(s.Key())
 	t, err := s.load()
 	if err != nil {
 		if errors.Is(err, persist.ErrNotFound) {
@@ -68,6 +72,10 @@ func (s *Session) Logout(ctx context.Context) error {
 		return err
 	}
 	defer unlock()
+	// Nothing of the service stays: its lock file goes while it is held
+	// (a waiter locks a new one), and so does an abandoned sign-in's mark.
+	defer s.dir.RemoveLock(s.Key())
+	defer s.dir.ClearAbandoned(s.Key())
 	t, err := s.load()
 	if errors.Is(err, persist.ErrUnsafe) && !s.keyringOnly() {
 		t, err = s.dir.LoadUnchecked(s.Key())

@@ -201,6 +201,10 @@ func (s *Session) checkIdentity(ctx context.Context, t *persist.Token) error {
 // unattendedFlow gets a token with no person: client credentials, or a
 // token exchange of the job's own token. It is saved only as asked.
 func (s *Session) unattendedFlow(ctx context.Context, wasSaved bool) (*persist.Token, error) {
+	if s.svc.Flow == "client-credentials" && !s.svc.Authenticates() {
+		// A configuration mistake, found before any request.
+		return nil, exit.Usagef("the client-credentials flow of %q needs client authentication; pass --client-secret-file, --client-key-file or --client-assertion-file (or --client-assertion-source)", s.svc.Name)
+	}
 	cfg, err := s.FlowConfig(ctx)
 	if err != nil {
 		return nil, err
