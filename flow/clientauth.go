@@ -105,8 +105,12 @@ func clientRefused(resp *http.Response, body []byte) bool {
 }
 
 // authenticate adds the client's identity to the parameters of a request to
-// aud, and reports whether the secret goes in a Basic header instead.
-func (c *Config) authenticate(ctx context.Context, v url.Values, aud, how string) (basic bool, err error) {
+// aud, and reports whether the secret goes in a Basic header instead. At
+// the device authorization endpoint (device) client_id stays in the body
+// with Basic too: Ory Hydra compares the authenticated client with the
+// form's client_id there ("Provided client_id mismatch"), as RFC 8628
+// §3.1 allows.
+func (c *Config) authenticate(ctx context.Context, v url.Values, aud, how string, device bool) (basic bool, err error) {
 	v.Del("client_secret")
 	if c.Assertion != nil {
 		a, err := c.Assertion(ctx, aud)
@@ -127,7 +131,11 @@ func (c *Config) authenticate(ctx context.Context, v url.Values, aud, how string
 		v.Set("client_secret", c.ClientSecret)
 		return false, nil
 	}
-	v.Del("client_id")
+	if device {
+		v.Set("client_id", c.ClientID)
+	} else {
+		v.Del("client_id")
+	}
 	return true, nil
 }
 

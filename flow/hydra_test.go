@@ -48,6 +48,12 @@ func (h *hydra) serve(t *testing.T) *httptest.Server {
 		}
 		switch r.URL.Path {
 		case "/oauth2/device/auth":
+			// fosite's device_request_handler.go: the authenticated
+			// client must be the form's client_id, Basic or not.
+			if r.PostForm.Get("client_id") != "c" {
+				jsonAnswer(w, 400, map[string]any{"error": "invalid_request", "error_description": "The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed. Provided client_id mismatch."})
+				return
+			}
 			jsonAnswer(w, 200, map[string]any{"device_code": "ory_dc_x", "user_code": "ABCDEFGH", "verification_uri": "http://" + r.Host + "/oauth2/fallbacks/device",
 				"verification_uri_complete": "http://" + r.Host + "/oauth2/fallbacks/device?user_code=ABCDEFGH", "expires_in": 600, "interval": 1})
 		case "/oauth2/token":

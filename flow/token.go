@@ -132,21 +132,29 @@ func secretValues(v url.Values) []string {
 // preferBody asks for the secret in the form where the server allows it.
 // A secret the server refuses (invalid_client) is sent once more the other
 // way while the flow has not settled how; the way that works is kept.
-func (c *Config) send(ctx context.Context, endpoint, method, endpointURL string, v url.Values, preferBody bool) (*http.Response, []byte, error) {
-	how := c.authMethod(method, preferBody)
-	resp, body, err := c.send1(ctx, endpoint, method, endpointURL, v, how)
-	if err == nil && clientRefused(resp, body) && c.mayTryOther(method) {
+func (c *Config) send(ctx context.Context, endpoint, method, endpointURL string, v url.Values, device bool) (*http.Response, []byte, error) {
+	how := c.authMethod(method, device)
+	resp, body, err := c.send1(ctx, endpoint, method, endpointURL, v, how, device)
+	if err == nil && refusedClient(resp, body, device) && c.mayTryOther(method) {
 		how = otherAuth(how)
-		resp, body, err = c.send1(ctx, endpoint, method, endpointURL, v, how)
+		resp, body, err = c.send1(ctx, endpoint, method, endpointURL, v, how, device)
 	}
-	if err == nil && !clientRefused(resp, body) {
+	if err == nil && !refusedClient(resp, body, device) {
 		c.settle(how)
 	}
 	return resp, body, err
 }
 
-func (c *Config) send1(ctx context.Context, endpoint, method, endpointURL string, v url.Values, how string) (*http.Response, []byte, error) {
-	req, err := c.newRequest(ctx, method, endpointURL, v, how)
+// refusedClient: an answer that refuses the client's authentication. At
+// the device authorization endpoint any 401 counts: Authelia answers the
+// method a client is not registered for with 401 and the body {}, no
+// OAuth error at all.
+func refusedClient(resp *http.Response, body []byte, device bool) bool {
+	return clientRefused(resp, body) || (device && resp.StatusCode == http.StatusUnauthorized)
+}
+
+func (c *Config) send1(ctx context.Context, endpoint, method, endpointURL string, v url.Values, how string, device bool) (*http.Response, []byte, error) {
+	req, err := c.newRequest(ctx, method, endpointURL, v, how, device)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -193,13 +201,14 @@ func (c *Config) tokenRequest1(ctx context.Context, kind, endpointURL string, v 
 // newRequest builds a request to a token, device or revocation endpoint
 // with the client's authentication: POST with a form body (RFC 6749), or
 // for legacy servers GET with the same parameters in the query. how is
-// AuthBasic or AuthPost, for a client secret.
-func (c *Config) newRequest(ctx context.Context, method, endpointURL string, v url.Values, how string) (*http.Request, error) {
+// AuthBasic or AuthPost, for a client secret; device marks the device
+// authorization endpoint.
+func (c *Config) newRequest(ctx context.Context, method, endpointURL string, v url.Values, how string, device bool) (*http.Request, error) {
 	u, err := url.Parse(endpointURL)
 	if err != nil {
 		return nil, fmt.Errorf("bad endpoint URL %q: %v", describe("", endpointURL), err)
 	}
-	basic, err := c.authenticate(ctx, v, endpointURL, how)
+	basic, err := c.authenticate(ctx, v, endpointURL, how, device)
 	if err != nil {
 		return nil, err
 	}
