@@ -17,11 +17,22 @@ import (
 // runs in a child process, whose limit does not touch the other tests.
 func TestWriteAtomicKeepsTheFileWhenAWriteFails(t *testing.T) {
 	if dir := os.Getenv("OAUTH2CRED_TEST_FSIZE_DIR"); dir != "" {
-		limit := &syscall.Rlimit{Cur: 4096, Max: 4096}
-		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, limit); err != nil {
+		// Only the soft limit, and only for the write: the child's own
+		// files afterwards (go test -cover's coverage data) are written
+		// under the old limit.
+		var old syscall.Rlimit
+		if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+			t.Fatal(err)
+		}
+		limit := old
+		limit.Cur = 4096
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
 			t.Fatal(err)
 		}
 		err := writeAtomic(filepath.Join(dir, "config.json"), []byte(strings.Repeat("x", 64<<10)), 0o600)
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+			t.Fatal(err)
+		}
 		if err == nil {
 			t.Fatal("a write past the size limit was reported as done")
 		}
