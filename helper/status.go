@@ -32,7 +32,7 @@ func Status(set *lifecycle.Settings, stdout io.Writer) error {
 			continue
 		}
 		t, err := dir.Load(key)
-		statusLine(stdout, name, account, dir.File(key), t, err)
+		statusLine(stdout, name, account, dir.File(key), t, dir.Refused(key), err)
 		shown++
 	}
 	path, explicit := set.ConfigFile()
@@ -57,7 +57,7 @@ func Status(set *lifecycle.Settings, stdout io.Writer) error {
 		if errors.Is(err, persist.ErrNotFound) {
 			continue
 		}
-		statusLine(stdout, name, "", "OS keyring", t, err)
+		statusLine(stdout, name, "", "OS keyring", t, time.Time{}, err)
 		shown++
 	}
 	if shown == 0 {
@@ -66,7 +66,7 @@ func Status(set *lifecycle.Settings, stdout io.Writer) error {
 	return nil
 }
 
-func statusLine(w io.Writer, name, account, where string, t *persist.Token, err error) {
+func statusLine(w io.Writer, name, account, where string, t *persist.Token, refused time.Time, err error) {
 	if account == "" {
 		account = "default"
 	}
@@ -85,8 +85,8 @@ func statusLine(w io.Writer, name, account, where string, t *persist.Token, err 
 	}
 	refresh := "refresh token: no"
 	switch {
-	case t.RefreshToken != "" && !t.RefreshRefused.IsZero():
-		refresh = "refresh token: refused by the server " + t.RefreshRefused.Local().Format(time.RFC3339) + " (sign in again)"
+	case t.RefreshToken != "" && !refused.IsZero():
+		refresh = "refresh token: refused by the server " + refused.Local().Format(time.RFC3339) + " (sign in again)"
 	case t.RefreshToken != "":
 		refresh = "refresh token: yes"
 	}

@@ -171,6 +171,7 @@ func (d Dir) Save(service string, t *Token) error {
 	if err := replace(path, "."+service+"-token.tmp*", data, 0o600); err != nil {
 		return fmt.Errorf("cannot write token file %s: %v", path, err)
 	}
+	os.Remove(path + ".refused") // a new token: nothing known refused
 	d.Sweep(service, time.Minute)
 	return nil
 }

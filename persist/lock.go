@@ -179,23 +179,47 @@ func (d Dir) SignInUnderWay(service string) bool {
 }
 
 // MarkAbandoned records that a sign-in for service was abandoned now.
-func (d Dir) MarkAbandoned(service string) error {
-	path := d.File(service) + ".abandoned"
+func (d Dir) MarkAbandoned(service string) error { return d.mark(service, ".abandoned") }
+
+// Abandoned returns when a sign-in for service was last abandoned, or zero.
+func (d Dir) Abandoned(service string) (time.Time, error) { return d.marked(service, ".abandoned") }
+
+// ClearAbandoned forgets an abandoned sign-in, after a successful one.
+func (d Dir) ClearAbandoned(service string) { os.Remove(d.File(service) + ".abandoned") }
+
+// MarkRefused records that the server refused the saved refresh token of
+// service (the session ended), beside the token file, which stays as it
+// was; a save clears it.
+func (d Dir) MarkRefused(service string) error { return d.mark(service, ".refused") }
+
+// Refused returns when the server last refused the saved refresh token, or
+// zero.
+func (d Dir) Refused(service string) time.Time {
+	t, _ := d.marked(service, ".refused")
+	return t
+}
+
+// ClearRefused forgets a refused refresh token (logout).
+func (d Dir) ClearRefused(service string) { os.Remove(d.File(service) + ".refused") }
+
+// mark records now in an empty file beside the token file, by its time.
+func (d Dir) mark(service, suffix string) error {
+	path := d.File(service) + suffix
 	if err := checkLockFile(path); err != nil {
 		return err
 	}
 	f, err := openNoFollow(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC)
 	if err != nil {
-		return fmt.Errorf("cannot record the abandoned sign-in: %v", err)
+		return fmt.Errorf("cannot record %s: %v", strings.TrimPrefix(suffix, "."), err)
 	}
 	f.Close()
 	now := time.Now()
 	return os.Chtimes(path, now, now)
 }
 
-// Abandoned returns when a sign-in for service was last abandoned, or zero.
-func (d Dir) Abandoned(service string) (time.Time, error) {
-	st, err := os.Lstat(d.File(service) + ".abandoned")
+// marked is the time of a mark, or zero.
+func (d Dir) marked(service, suffix string) (time.Time, error) {
+	st, err := os.Lstat(d.File(service) + suffix)
 	if errors.Is(err, fs.ErrNotExist) {
 		return time.Time{}, nil
 	}
@@ -205,18 +229,13 @@ func (d Dir) Abandoned(service string) (time.Time, error) {
 	return st.ModTime(), nil
 }
 
-// ClearAbandoned forgets an abandoned sign-in, after a successful one.
-func (d Dir) ClearAbandoned(service string) {
-	os.Remove(d.File(service) + ".abandoned")
-}
-
 // Inspect reports what is unsafe about the store of service without
 // creating anything: the directory, and the lock files if they exist.
 func (d Dir) Inspect(service string) error {
 	if err := d.Check(); err != nil {
 		return err
 	}
-	for _, suffix := range []string{".lock", ".signin", ".abandoned"} {
+	for _, suffix := range []string{".lock", ".signin", ".abandoned", ".refused"} {
 		if err := checkLockFile(d.File(service) + suffix); err != nil {
 			return err
 		}

@@ -30,9 +30,6 @@ type Token struct {
 	TokenURL     string    `json:"token_url,omitempty"`
 	Issuer       string    `json:"issuer,omitempty"`
 	SavedAt      time.Time `json:"saved_at,omitzero"`
-	// RefreshRefused is when the server last refused the refresh token as
-	// dead (the session ended); zero while it is not known to be.
-	RefreshRefused time.Time `json:"refresh_refused,omitzero"`
 
 	// The rest of the configuration that obtained the token. A token is
 	// only used with the same configuration, and these fields define the

@@ -95,14 +95,6 @@ func easyjsonF041b085DecodeOauth2credPersist(in *jlexer.Lexer, out *Token) {
 					in.AddError((out.SavedAt).UnmarshalJSON(data))
 				}
 			}
-		case "refresh_refused":
-			if in.IsNull() {
-				in.Skip()
-			} else {
-				if data := in.Raw(); in.Ok() {
-					in.AddError((out.RefreshRefused).UnmarshalJSON(data))
-				}
-			}
 		case "refresh_url":
 			if in.IsNull() {
 				in.Skip()
@@ -277,11 +269,6 @@ func easyjsonF041b085EncodeOauth2credPersist(out *jwriter.Writer, in Token) {
 		const prefix string = ",\"saved_at\":"
 		out.RawString(prefix)
 		out.Raw((in.SavedAt).MarshalJSON())
-	}
-	if !(in.RefreshRefused).IsZero() {
-		const prefix string = ",\"refresh_refused\":"
-		out.RawString(prefix)
-		out.Raw((in.RefreshRefused).MarshalJSON())
 	}
 	if in.RefreshURL != "" {
 		const prefix string = ",\"refresh_url\":"

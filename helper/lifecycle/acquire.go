@@ -73,7 +73,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 	case errors.Is(err, errNoNewIDToken):
 		return s.again(ctx, fmt.Sprintf("%v (add the openid scope: --scope openid)", err))
 	case flow.SessionEnded(err):
-		s.markRefused(t)
+		s.markRefused()
 		return s.again(ctx, fmt.Sprintf("the saved session for %q has ended (the server refused its refresh token)", s.svc.Name))
 	}
 	return nil, exit.Fail(err)
@@ -168,12 +168,10 @@ func (s *Session) refresh(ctx context.Context, old *persist.Token) (*persist.Tok
 	return t, nil
 }
 
-// markRefused records that the server refused the saved refresh token,
-// for status; the next sign-in's token replaces the record.
-func (s *Session) markRefused(t *persist.Token) {
-	marked := *t
-	marked.RefreshRefused = time.Now()
-	if err := s.save(&marked); err != nil {
+// markRefused records, beside the token file (which stays as it was),
+// that the server refused the saved refresh token: status says so.
+func (s *Session) markRefused() {
+	if err := s.dir.MarkRefused(s.Key()); err != nil {
 		s.verbose("could not record the refused refresh token: %v", err)
 	}
 }

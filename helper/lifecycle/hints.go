@@ -14,7 +14,7 @@ import (
 // be asked.
 func (s *Session) needPerson() error {
 	none := "no terminal or browser to sign in"
-	if s.viaGit && s.set.Env("GIT_TERMINAL_PROMPT") == "0" {
+	if s.viaGit && s.set.Env("GIT_TERMINAL_PROMPT") == "0" && terminalExists() {
 		// A terminal may well be there: git was told not to prompt on it.
 		none = "GIT_TERMINAL_PROMPT=0 forbids asking on the terminal, and no browser can be opened to sign in"
 	}

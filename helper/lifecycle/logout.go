@@ -38,6 +38,7 @@ func (s *Session) drop(ctx context.Context, value string) error {
 	// (a waiter locks a new one), and so does an abandoned sign-in's mark.
 	defer s.dir.RemoveLock(s.Key())
 	defer s.dir.ClearAbandoned(s.Key())
+	defer s.dir.ClearRefused(s.Key())
 	t, err := s.load()
 	if err != nil {
 		if errors.Is(err, persist.ErrNotFound) {
@@ -76,6 +77,7 @@ func (s *Session) Logout(ctx context.Context) error {
 	// (a waiter locks a new one), and so does an abandoned sign-in's mark.
 	defer s.dir.RemoveLock(s.Key())
 	defer s.dir.ClearAbandoned(s.Key())
+	defer s.dir.ClearRefused(s.Key())
 	t, err := s.load()
 	if errors.Is(err, persist.ErrUnsafe) && !s.keyringOnly() {
 		t, err = s.dir.LoadUnchecked(s.Key())

@@ -37,6 +37,17 @@ func (u *ui) terminal() *os.File {
 	return u.tty
 }
 
+// terminalExists says whether this process has a controlling terminal,
+// whether or not it may prompt on it.
+func terminalExists() bool {
+	f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
 func (u *ui) out() io.Writer {
 	if t := u.terminal(); t != nil {
 		return u.red.Writer(t)
