@@ -141,14 +141,14 @@ func TestConcurrentRefreshIsSingle(t *testing.T) {
 
 // onTerminal starts oauth2cred with a new pseudo-terminal as its controlling
 // terminal; term collects the screen, ptmx types.
-func (w *world) onTerminal(t *testing.T, env []string, args ...string) (cmd *exec.Cmd, ptmx *os.File, stdout, stderr *bytes.Buffer, term *stream) {
+func (w *world) onTerminal(t *testing.T, env []string, args ...string) (cmd *termCmd, ptmx *os.File, stdout, stderr *bytes.Buffer, term *stream) {
 	t.Helper()
 	return w.programOnTerminal(t, env, bin.oauth2cred, args...)
 }
 
 // programOnTerminal runs any program (git, oauth2cred) with a new
 // pseudo-terminal as its controlling terminal and stdin.
-func (w *world) programOnTerminal(t *testing.T, env []string, name string, args ...string) (cmd *exec.Cmd, ptmx *os.File, stdout, stderr *bytes.Buffer, term *stream) {
+func (w *world) programOnTerminal(t *testing.T, env []string, name string, args ...string) (cmd *termCmd, ptmx *os.File, stdout, stderr *bytes.Buffer, term *stream) {
 	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
@@ -157,16 +157,39 @@ func (w *world) programOnTerminal(t *testing.T, env []string, name string, args 
 	t.Cleanup(func() { ptmx.Close() })
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	t.Cleanup(cancel)
-	cmd = w.command(ctx, cmdOpts{tty: tty, env: env}, name, args...)
+	c := w.command(ctx, cmdOpts{tty: tty, env: env}, name, args...)
 	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	if err := cmd.Start(); err != nil {
+	c.Stdout, c.Stderr = stdout, stderr
+	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
 	tty.Close()
 	term = newStream()
-	go io.Copy(term, ptmx)
-	return cmd, ptmx, stdout, stderr, term
+	drained := make(chan struct{})
+	go func() {
+		io.Copy(term, ptmx) // ends at EIO: every holder of the terminal has exited
+		close(drained)
+	}()
+	return &termCmd{Cmd: c, t: t, drained: drained}, ptmx, stdout, stderr, term
+}
+
+// termCmd is a process on a pseudo-terminal whose Wait returns only when
+// everything it wrote to the terminal has been read: a test that reads the
+// screen after the process exited sees all of it, however busy the machine.
+type termCmd struct {
+	*exec.Cmd
+	t       *testing.T
+	drained chan struct{}
+}
+
+func (c *termCmd) Wait() error {
+	err := c.Cmd.Wait()
+	select {
+	case <-c.drained:
+	case <-time.After(30 * time.Second):
+		c.t.Errorf("the terminal of %s was not closed 30 s after it exited (a child still holds it)", c.Path)
+	}
+	return err
 }
 
 // Acceptance 4: the save prompt on a real pseudo-terminal.
