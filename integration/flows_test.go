@@ -300,3 +300,20 @@ func TestPasteAddressOverSSH(t *testing.T) {
 		})
 	}
 }
+
+// A silent refresh with --issuer is one request: the endpoints the token
+// was issued for are in its origin record, so discovery is not fetched.
+func TestRefreshNeedsNoDiscovery(t *testing.T) {
+	w := newWorld(t, 0)
+	if r := w.run(append([]string{"login", "--save"}, w.service("one")...)...); r.code != 0 {
+		t.Fatalf("login: %s", r.stderr)
+	}
+	w.age("one")
+	discovery, refresh, requests := w.op.Count("/.well-known/openid-configuration"), w.op.Count("/oauth/token refresh_token"), w.op.Requests.Load()
+	if r := w.runWith(cmdOpts{env: []string{"BROWSER=", "DISPLAY="}}, append([]string{"token"}, w.service("one")...)...); r.code != 0 {
+		t.Fatalf("refresh: exit %d\n%s", r.code, r.stderr)
+	}
+	if d, n, all := w.op.Count("/.well-known/openid-configuration")-discovery, w.op.Count("/oauth/token refresh_token")-refresh, w.op.Requests.Load()-requests; d != 0 || n != 1 || all != 1 {
+		t.Fatalf("a refresh made %d requests: %d discovery, %d refresh", all, d, n)
+	}
+}

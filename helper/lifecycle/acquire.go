@@ -141,7 +141,7 @@ func (s *Session) refresh(ctx context.Context, old *persist.Token) (*persist.Tok
 	if old.Confidential && s.source == "token file" && !s.svc.Authenticates() {
 		return nil, exit.Usagef("the token of %q needs a refresh, and its client is confidential: give its secret with --client-secret-file FILE or OAUTH2CRED_CLIENT_SECRET (or add %q to the config file)", s.svc.Name, "client_secret_file")
 	}
-	cfg, err := s.FlowConfig(ctx)
+	cfg, err := s.refreshConfig(ctx, old)
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,9 @@ type Session struct {
 	isLogin bool
 	// lockWaitFrom is when this call began to wait for the service's lock.
 	lockWaitFrom time.Time
+	// recorded, while a refresh builds its client, is the token whose
+	// origin record gives the endpoints: no discovery for a refresh.
+	recorded *persist.Token
 	// cfg is the OAuth client, built once per call: it reads the secret,
 	// CA and key files, asks git for its settings and may discover.
 	cfg       *flow.Config
@@ -183,6 +186,24 @@ func (s *Session) FlowConfig(ctx context.Context) (*flow.Config, error) {
 	return &cfg, nil
 }
 
+// refreshConfig is the client for refreshing old: built from its origin
+// record's endpoints, without discovery, unless this call has built its
+// client already. It is not kept: a sign-in that follows discovers what
+// the record lacks (userinfo, the methods and grants the server allows).
+func (s *Session) refreshConfig(ctx context.Context, old *persist.Token) (*flow.Config, error) {
+	if s.cfg != nil || old.TokenURL == "" {
+		return s.FlowConfig(ctx)
+	}
+	s.recorded = old
+	defer func() { s.recorded = nil }()
+	cfg, err := s.buildConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg.AuthParams = s.authParams()
+	return cfg, nil
+}
+
 // buildConfig builds the OAuth client, discovering endpoints when needed.
 func (s *Session) buildConfig(ctx context.Context) (*flow.Config, error) {
 	secret, err := s.svc.Secret()
@@ -263,7 +284,13 @@ func (s *Session) discover(ctx context.Context, client *http.Client) (*flow.Endp
 		DeviceURL:  s.svc.DeviceURL,
 		RevokeURL:  s.svc.RevokeURL,
 	}
-	if s.svc.Issuer != "" && (ep.TokenURL == "" || ep.AuthURL == "" || ep.DeviceURL == "" || ep.RevokeURL == "") {
+	if r := s.recorded; r != nil && r.TokenURL != "" && ep.TokenURL == "" {
+		// A refresh: the endpoints the token was issued for are in its
+		// origin record, which binding compared with the service. One
+		// request, no discovery (SPEC §6).
+		ep.TokenURL, ep.RefreshURL, ep.RevokeURL = r.TokenURL, orElse(ep.RefreshURL, r.RefreshURL), orElse(ep.RevokeURL, r.RevokeURL)
+		ep.AuthURL, ep.DeviceURL = orElse(ep.AuthURL, r.AuthURL), orElse(ep.DeviceURL, r.DeviceURL)
+	} else if s.svc.Issuer != "" && (ep.TokenURL == "" || ep.AuthURL == "" || ep.DeviceURL == "" || ep.RevokeURL == "") {
 		dctx, cancel := context.WithTimeout(ctx, s.RequestTimeout())
 		d, err := flow.Discover(dctx, client, s.svc.Issuer)
 		cancel()
