@@ -152,8 +152,9 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 					Usage:     "make oauth2cred the credential helper of docker, podman and skopeo for the service's registry hosts",
 					UsageText: "oauth2cred setup docker --service NAME [--dry-run]",
 					Description: "Adds \"HOST\": \"oauth2cred\" to credHelpers of $DOCKER_CONFIG/config.json (default\n" +
-						"~/.docker/config.json) for every host of the service, keeping every other key and entry\n" +
-						"and the file's mode; the binary must be on PATH as docker-credential-oauth2cred.\n\n" +
+						"~/.docker/config.json) for every host of the service, keeping every other byte of the file\n" +
+						"and its mode, writing through a link; --dry-run prints only those entries. The binary must be\n" +
+						"on PATH as docker-credential-oauth2cred (a warning says so when it is not).\n\n" +
 						"Example:\n  oauth2cred setup docker --service registry --dry-run",
 					Flags: setupCmdFlags,
 					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
@@ -166,9 +167,11 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 					Description: "Example:\n  oauth2cred setup kubectl --service oidc --issuer https://login.example.com --client-id kube --token-type id_token\n\n" +
 						"--from-kubelogin rewrites every kubeconfig user whose exec plugin is kubelogin (kubectl oidc-login\n" +
 						"get-token, kubelogin get-token) into an oauth2cred entry with the same issuer, client id, scopes,\n" +
-						"extra parameters, CA and redirect settings, one service per issuer and client id in the config\n" +
-						"file (never a secret); every other user, cluster and context stays byte for byte, the original\n" +
-						"is kept as <file>.bak; --dry-run prints the change with secrets as [redacted].",
+						"extra parameters, grant, CA and redirect settings and the block's env and installHint; one\n" +
+						"service per distinct set of settings in the config file (never a secret; a taken name gets a\n" +
+						"suffix). Both files are edited through their parsers and read back; every other user, cluster\n" +
+						"and context stays byte for byte, the original is kept as <file>.bak, a link is written through;\n" +
+						"--dry-run prints the change with secrets as [redacted].",
 					Flags: append(setupCmdFlags[:len(setupCmdFlags):len(setupCmdFlags)],
 						boolean(&cli.BoolFlag{Name: "from-kubelogin", Usage: "convert the kubeconfig's kubelogin users"}),
 						str(&cli.StringFlag{Name: "kubeconfig", Usage: "the kubeconfig `FILE` to convert (default: $KUBECONFIG's first, else ~/.kube/config)"})),
