@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +34,7 @@ type Browser struct {
 	Out io.Writer
 	// Paste, when set, is the terminal: a person whose browser cannot reach
 	// the loopback listener (SSH) pastes the address it ended on, or the code.
-	Paste *os.File
+	Paste Terminal
 	// PasteHint says so on Out; leave it off where it cannot help (a local
 	// browser was opened).
 	PasteHint bool
@@ -330,9 +329,16 @@ func sameOrigin(a, b *url.URL) bool {
 	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }
 
+// Terminal is what the person types on: a terminal that can be polled
+// takes a read deadline (a Windows console cannot, and fails it).
+type Terminal interface {
+	io.Reader
+	SetReadDeadline(time.Time) error
+}
+
 // readPaste reads lines from the terminal until one is an authorization
 // response. The returned stop unblocks the reader and waits for it.
-func (cb *callback) readPaste(tty *os.File) (stop func()) {
+func (cb *callback) readPaste(tty Terminal) (stop func()) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

@@ -4,6 +4,8 @@ package helper
 // setup): what each prints on stdout for its consumer.
 
 import (
+	"oauth2cred/internal/testdir"
+
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -177,8 +179,9 @@ func TestAccountsInProcess(t *testing.T) {
 // setup git writes the helper lines into git's global configuration and
 // unsetup removes them; doctor then finds git asking oauth2cred first.
 func TestSetupAndDoctorInProcess(t *testing.T) {
+	skipWithoutLinuxGit(t)
 	w := testworld.New(t)
-	home := t.TempDir()
+	home := testdir.New(t)
 	gitconfig := filepath.Join(home, ".gitconfig")
 	os.WriteFile(gitconfig, nil, 0o644)
 	t.Setenv("GIT_CONFIG_GLOBAL", gitconfig)

@@ -1,6 +1,8 @@
 package helper
 
 import (
+	"oauth2cred/internal/testdir"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -59,7 +61,7 @@ func TestDockerInProcess(t *testing.T) {
 // setup docker and unsetup docker in process, with $DOCKER_CONFIG.
 func TestSetupDockerInProcess(t *testing.T) {
 	w := testworld.New(t)
-	dir := t.TempDir()
+	dir := testdir.New(t)
 	cfg := filepath.Join(dir, "config.json")
 	os.WriteFile(cfg, []byte("{\n\t\"credsStore\": \"desktop\"\n}\n"), 0o600)
 	set := func() *lifecycle.Settings {
@@ -98,7 +100,7 @@ func TestSetupDockerInProcess(t *testing.T) {
 // about, the secret nowhere, the rest of the file as it was.
 func TestFromKubeloginInProcess(t *testing.T) {
 	w := testworld.New(t)
-	home := t.TempDir()
+	home := testdir.New(t)
 	cfgFile := filepath.Join(home, "config.toml")
 	os.WriteFile(cfgFile, nil, 0o600)
 	kc := filepath.Join(home, "kubeconfig")

@@ -99,11 +99,7 @@ func defaultKubeconfig(set *lifecycle.Settings) string {
 	if k := set.Env("KUBECONFIG"); k != "" {
 		return filepath.SplitList(k)[0]
 	}
-	home := set.Env("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
-	}
-	return filepath.Join(home, ".kube", "config")
+	return filepath.Join(set.Home(), ".kube", "config")
 }
 
 // kubeloginUsers finds the users to convert and what their flags define.

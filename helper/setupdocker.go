@@ -109,11 +109,7 @@ func dockerConfigPath(set *lifecycle.Settings) string {
 	if d := set.Env("DOCKER_CONFIG"); d != "" {
 		return filepath.Join(d, "config.json")
 	}
-	home := set.Env("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
-	}
-	return filepath.Join(home, ".docker", "config.json")
+	return filepath.Join(set.Home(), ".docker", "config.json")
 }
 
 // jsonPathKey escapes a key for a gjson/sjson path (a host has dots).

@@ -97,22 +97,6 @@ func (d Dir) load(service string, checked bool) (*Token, error) {
 	return t, nil
 }
 
-// checkOwned refuses a file or directory owned by another user or open to
-// others in the bits of forbidden; fix is the chmod that mends the mode.
-func checkOwned(path string, st fs.FileInfo, forbidden fs.FileMode, fix string) error {
-	if uid, ok := ownerOf(st); ok && uid != os.Geteuid() {
-		return unsafe("%s belongs to another user (uid %d); if it is yours, run 'chown %d %s', else remove it", path, uid, os.Geteuid(), path)
-	}
-	if perm := st.Mode().Perm(); perm&forbidden != 0 {
-		what := "readable by others"
-		if forbidden == 0o022 {
-			what = "writable by others"
-		}
-		return unsafe("%s is %s (mode %04o); run '%s %s'%s", path, what, st.Mode().Perm(), fix, path, leakAdvice(st))
-	}
-	return nil
-}
-
 func leakAdvice(st fs.FileInfo) string {
 	if st.IsDir() {
 		return ""
@@ -141,7 +125,7 @@ func (d Dir) checkDir() error {
 // Listable reports whether others can list the directory's file names.
 func (d Dir) Listable() bool {
 	st, err := os.Stat(d.Path)
-	return err == nil && st.Mode().Perm()&0o044 != 0
+	return err == nil && checkOwned(d.Path, st, 0o044, "chmod go-r") != nil
 }
 
 // Save writes the token of service atomically: a temporary file in the same
@@ -225,7 +209,7 @@ func (d Dir) Services() ([]string, error) {
 // ensure creates the directory with mode 0700 when it does not exist, and
 // refuses one that others own or can write to.
 func (d Dir) ensure() error {
-	if err := os.MkdirAll(d.Path, 0o700); err != nil {
+	if err := mkdirPrivate(d.Path); err != nil {
 		return fmt.Errorf("cannot create token directory: %v", err)
 	}
 	if err := d.checkDir(); err != nil {

@@ -1,6 +1,8 @@
 package persist
 
 import (
+	"oauth2cred/internal/testdir"
+
 	"context"
 	"errors"
 	"testing"
@@ -11,7 +13,7 @@ import (
 // waited then holds the lock, and a third call still waits for it (the
 // waiter moved to the new file, never two holders at once).
 func TestRemovedLockStaysExclusive(t *testing.T) {
-	d := Dir{Path: t.TempDir() + "/tokens"}
+	d := Dir{Path: testdir.New(t) + "/tokens"}
 	ctx := context.Background()
 	unlock, err := d.Lock(ctx, "s", nil)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"oauth2cred/flow"
+	"oauth2cred/helper/platform"
 	"oauth2cred/helper/service"
 	"oauth2cred/persist"
 )
@@ -66,7 +67,7 @@ func (s *Settings) started() time.Time {
 		if s.Started.IsZero() {
 			s.Started = time.Now()
 		}
-		if t, ok := processStart(); ok && t.Before(s.Started) {
+		if t, ok := platform.ProcessStart(); ok && t.Before(s.Started) {
 			s.Started = t
 		}
 	}
@@ -81,28 +82,20 @@ func (s *Settings) Env(k string) string {
 	return s.Getenv(k)
 }
 
-func (s *Settings) home() string {
-	if h := s.Env("HOME"); h != "" {
-		return h
-	}
-	h, _ := os.UserHomeDir()
-	return h
-}
-
-// configPath is $XDG_CONFIG_HOME/oauth2cred/config.toml unless --config.
+// ConfigFile is --config, else the platform's config file
+// ($XDG_CONFIG_HOME/oauth2cred/config.toml; Windows: %APPDATA%), and
+// whether --config named it.
 func (s *Settings) ConfigFile() (string, bool) {
 	if s.ConfigPath != "" {
 		return s.ConfigPath, true
 	}
-	base := s.Env("XDG_CONFIG_HOME")
-	if base == "" {
-		base = filepath.Join(s.home(), ".config")
-	}
-	return filepath.Join(base, "oauth2cred", "config.toml"), false
+	path, _ := platform.ThisDirs(s.Env)
+	return path, false
 }
 
-// tokenDir is --token-dir, OAUTH2CRED_TOKEN_DIR, or $XDG_STATE_HOME/oauth2cred:
-// a stable per-user place, since git and kubectl run helpers from any
+// TokenPath is --token-dir, OAUTH2CRED_TOKEN_DIR, or the platform's token
+// directory ($XDG_STATE_HOME/oauth2cred; Windows: %LOCALAPPDATA%): a
+// stable per-user place, since git and kubectl run helpers from any
 // directory and a token inside a work tree gets committed.
 func (s *Settings) TokenPath() string {
 	if s.TokenDir != "" {
@@ -111,12 +104,12 @@ func (s *Settings) TokenPath() string {
 	if d := s.Env("OAUTH2CRED_TOKEN_DIR"); d != "" {
 		return d
 	}
-	base := s.Env("XDG_STATE_HOME")
-	if base == "" {
-		base = filepath.Join(s.home(), ".local", "state")
-	}
-	return filepath.Join(base, "oauth2cred")
+	_, dir := platform.ThisDirs(s.Env)
+	return dir
 }
+
+// Home is the person's home directory (platform.Home).
+func (s *Settings) Home() string { return platform.ThisHome(s.Env) }
 
 func (s *Settings) ci() bool {
 	switch strings.ToLower(s.Env("CI")) {

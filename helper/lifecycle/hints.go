@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/platform"
 )
 
 // Hints: the commands that errors tell a person to run must work as shown.
@@ -14,7 +15,7 @@ import (
 // be asked.
 func (s *Session) needPerson() error {
 	none := "no terminal or browser to sign in"
-	if s.viaGit && s.set.Env("GIT_TERMINAL_PROMPT") == "0" && terminalExists() {
+	if s.viaGit && s.set.Env("GIT_TERMINAL_PROMPT") == "0" && platform.HasTerminal(s.set.Env) {
 		// A terminal may well be there: git was told not to prompt on it.
 		none = "GIT_TERMINAL_PROMPT=0 forbids asking on the terminal, and no browser can be opened to sign in"
 	}

@@ -102,7 +102,7 @@ func open(set *Settings, use Use) (*Session, error) {
 		svc:     svc,
 		set:     set,
 		dir:     dir,
-		ui:      &ui{stderr: set.Stderr, red: set.Redact, noTTY: set.NoTerminal},
+		ui:      &ui{stderr: set.Stderr, red: set.Redact, env: set.Env, noTTY: set.NoTerminal},
 		person:  !set.NonInteractive && !set.ci(),
 		source:  source,
 		account: set.Account,

@@ -1,6 +1,8 @@
 package lifecycle
 
 import (
+	"oauth2cred/internal/testdir"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +14,7 @@ import (
 
 func settingsWith(t *testing.T, config string, env map[string]string, flags service.Definition) *Settings {
 	t.Helper()
-	dir := t.TempDir()
+	dir := testdir.New(t)
 	path := filepath.Join(dir, "config.toml")
 	if config != "" {
 		os.WriteFile(path, []byte(config), 0o600)
@@ -103,7 +105,7 @@ func FuzzConfig(f *testing.F) {
 	f.Add("[services.work]\nredirect_port = 99999999999999999999\n")
 	f.Add("services = 1")
 	f.Fuzz(func(t *testing.T, config string) {
-		path := filepath.Join(t.TempDir(), "c.toml")
+		path := filepath.Join(testdir.New(t), "c.toml")
 		os.WriteFile(path, []byte(config), 0o600)
 		set := &Settings{Service: "work", ConfigPath: path, Getenv: func(string) string { return "" }}
 		name, d, _, err := set.definition()

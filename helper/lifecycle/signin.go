@@ -120,7 +120,10 @@ func (s *Session) runFlow(ctx context.Context, cfg *flow.Config, who asker, askK
 		}
 		return t, err
 	}
-	tty := s.ui.terminal()
+	var paste flow.Terminal // an interface: a nil *Terminal in it would not be nil
+	if tty := s.ui.terminal(); tty != nil {
+		paste = tty
+	}
 	var open func(string) error
 	if who.open != nil {
 		open = func(u string) error { return who.open(u, cfg.Endpoints.AuthURL) }
@@ -130,7 +133,7 @@ func (s *Session) runFlow(ctx context.Context, cfg *flow.Config, who asker, askK
 		RedirectURLs: s.svc.RedirectURLs,
 		Open:         open,
 		Out:          s.ui.out(),
-		Paste:        tty,
+		Paste:        paste,
 		PasteHint:    who.open == nil || s.set.Env("SSH_CONNECTION") != "" || s.set.Env("SSH_TTY") != "",
 		AskKeep:      askKeep,
 		OnlyOnceNote: fmt.Sprintf("For %v, programs without a terminal will not open another sign-in for %s; run '%s' in a terminal to sign in sooner.", s.cooldown(), s.svc.Name, s.LoginCommand()),

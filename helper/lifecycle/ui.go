@@ -12,40 +12,29 @@ import (
 	"time"
 
 	"oauth2cred/flow"
+	"oauth2cred/helper/platform"
 )
 
-// ui reaches the person: the controlling terminal when there is one (stdin
-// and stdout carry the protocols), else stderr for messages only.
+// ui reaches the person: the terminal when there is one (stdin and stdout
+// carry the protocols), else stderr for messages only.
 type ui struct {
 	stderr   io.Writer // behind red
 	red      *flow.Redactor
-	tty      *os.File
+	env      func(string) string
+	tty      *platform.Terminal
 	ttyTried bool
 	noTTY    bool // the front end says nobody is at a terminal
 }
 
-func (u *ui) terminal() *os.File {
+func (u *ui) terminal() *platform.Terminal {
 	if u.noTTY {
 		return nil
 	}
 	if !u.ttyTried {
 		u.ttyTried = true
-		if f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0); err == nil {
-			u.tty = f
-		}
+		u.tty = platform.OpenTerminal(u.env)
 	}
 	return u.tty
-}
-
-// terminalExists says whether this process has a controlling terminal,
-// whether or not it may prompt on it.
-func terminalExists() bool {
-	f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil {
-		return false
-	}
-	f.Close()
-	return true
 }
 
 func (u *ui) out() io.Writer {
@@ -77,8 +66,41 @@ func (u *ui) ask(ctx context.Context, question string, yes bool) (bool, error) {
 		choices = "[y/N]"
 	}
 	fmt.Fprintf(t, "%s %s ", question, choices)
+	answer, err := readLine(ctx, t)
+	if err != nil {
+		return false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "":
+		return yes, nil
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// readLine reads one line before ctx's deadline (context.DeadlineExceeded
+// after it). A terminal that cannot be polled (a Windows console) is read
+// by a goroutine the deadline leaves behind: the call ends soon after.
+func readLine(ctx context.Context, t *platform.Terminal) (string, error) {
 	if d, ok := ctx.Deadline(); ok {
-		t.SetReadDeadline(d)
+		if t.SetReadDeadline(d) != nil {
+			type read struct {
+				line string
+				err  error
+			}
+			got := make(chan read, 1)
+			go func() {
+				l, err := readLine(context.Background(), t)
+				got <- read{l, err}
+			}()
+			select {
+			case r := <-got:
+				return r.line, r.err
+			case <-ctx.Done():
+				return "", context.DeadlineExceeded
+			}
+		}
 		defer t.SetReadDeadline(time.Time{})
 	}
 	var line []byte
@@ -87,25 +109,18 @@ func (u *ui) ask(ctx context.Context, question string, yes bool) (bool, error) {
 		n, err := t.Read(buf)
 		if n == 1 {
 			if buf[0] == '\n' || buf[0] == '\r' {
-				break
+				return string(line), nil
 			}
 			line = append(line, buf[0])
 			continue
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return false, context.DeadlineExceeded
+			return "", context.DeadlineExceeded
 		}
 		if err != nil {
-			return false, err
+			return "", err
 		}
 	}
-	switch strings.ToLower(strings.TrimSpace(string(line))) {
-	case "":
-		return yes, nil
-	case "y", "yes":
-		return true, nil
-	}
-	return false, nil
 }
 
 func (u *ui) close() {
@@ -166,7 +181,7 @@ func launcher(env func(string) string, secretVars []string) func(string) error {
 			return nil
 		}
 	}
-	if name, pre := desktopOpener(env); name != "" {
+	if name, pre := platform.Opener(env); name != "" {
 		// The desktop's opener, as github.com/pkg/browser would pick it.
 		// That library is not used: it offers no way to give the opener
 		// an environment without our secrets, and waits for it.

@@ -1,6 +1,8 @@
 package service
 
 import (
+	"oauth2cred/internal/testdir"
+
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,7 +12,7 @@ import (
 
 func load(t *testing.T, text string) (*Config, error) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "config.toml")
+	path := filepath.Join(testdir.New(t), "config.toml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@
 package testworld
 
 import (
+	"oauth2cred/internal/testdir"
+
 	"bytes"
 	"context"
 	"strings"
@@ -35,7 +37,7 @@ func New(t *testing.T) *World {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	return &World{t: t, OP: srv, Dir: t.TempDir() + "/tokens", stderr: &bytes.Buffer{}}
+	return &World{t: t, OP: srv, Dir: testdir.New(t) + "/tokens", stderr: &bytes.Buffer{}}
 }
 
 // Settings are one call's, for service "s": a person at a browser (played

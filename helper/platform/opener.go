@@ -1,4 +1,4 @@
-package lifecycle
+package platform
 
 import (
 	"os"
@@ -54,7 +54,7 @@ func isWSL(env func(string) string) bool {
 	return err == nil && strings.Contains(strings.ToLower(string(b)), "microsoft")
 }
 
-// desktopOpener is this machine's opener (openerFor with its look-ups).
-func desktopOpener(env func(string) string) (string, []string) {
+// Opener is this machine's opener (openerFor with its look-ups).
+func Opener(env func(string) string) (string, []string) {
 	return openerFor(runtime.GOOS, env, isWSL(env), exec.LookPath)
 }

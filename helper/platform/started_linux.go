@@ -1,4 +1,4 @@
-package lifecycle
+package platform
 
 import (
 	"os"
@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-// processStart is when the kernel created this process: calls that git or
+// ProcessStart is when the kernel created this process: calls that git or
 // a CI runner starts together count as parallel even when the Go runtime of
 // one of them comes up after another has finished a refresh. It reads
 // /proc, so only the slow path asks for it.
-func processStart() (time.Time, bool) {
+func ProcessStart() (time.Time, bool) {
 	stat, err1 := os.ReadFile("/proc/self/stat")
 	uptime, err2 := os.ReadFile("/proc/uptime")
 	now := time.Now()
