@@ -26,6 +26,13 @@ func newGitWorld(t *testing.T) *gitWorld {
 		t.Fatal("git is not installed; .ci/run installs it")
 	}
 	w := newWorld(t, 0)
+	return &gitWorld{world: w, git: newGitServerFor(t, w)}
+}
+
+// newGitServerFor starts a smart-HTTP git server with a repository "repo"
+// that accepts the tokens w's provider issued.
+func newGitServerFor(t *testing.T, w *world) *gitserver.Server {
+	t.Helper()
 	srv, err := gitserver.Start(t.TempDir(), func(token string) bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -38,7 +45,7 @@ func newGitWorld(t *testing.T) *gitWorld {
 	if err := srv.NewRepo("repo"); err != nil {
 		t.Fatal(err)
 	}
-	return &gitWorld{world: w, git: srv}
+	return srv
 }
 
 // helperArgs are the service flags as a credential.helper value.
