@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -247,7 +248,7 @@ func replace(path, pattern string, data []byte, mode os.FileMode) error {
 		func() error { _, err := tmp.Write(data); return err },
 		tmp.Sync,
 		tmp.Close,
-		func() error { return os.Rename(tmp.Name(), path) },
+		func() error { return renameOver(tmp.Name(), path) },
 	} {
 		if err := step(); err != nil {
 			return err
@@ -256,6 +257,27 @@ func replace(path, pattern string, data []byte, mode os.FileMode) error {
 	done = true
 	syncDir(filepath.Dir(path))
 	return nil
+}
+
+// renameOver renames from over to, in one directory, through os.Root: on
+// Windows that is a POSIX rename, which replaces a file another process
+// has open. Where the file system cannot (Wine, FAT), Windows refuses while
+// a reader holds the file, and the rename is tried again for a while: a
+// reader holds it for microseconds.
+func renameOver(from, to string) error {
+	root, err := os.OpenRoot(filepath.Dir(to))
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		err := root.Rename(filepath.Base(from), filepath.Base(to))
+		if err == nil || runtime.GOOS != "windows" || !errors.Is(err, fs.ErrPermission) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func syncDir(path string) {

@@ -1,6 +1,7 @@
 package persist
 
 import (
+	"io"
 	"oauth2cred/internal/testdir"
 	"runtime"
 
@@ -119,4 +120,32 @@ func privateDir(t *testing.T) Dir {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// A save replaces the token file while another process has it open for
+// reading: the reader keeps the old content, the save succeeds (Windows
+// refuses a plain rename over a file another process has open; Wine, which
+// lacks the POSIX rename, lets the save through once the reader is done).
+func TestSaveWhileAReaderHoldsTheFile(t *testing.T) {
+	d := Dir{Path: testdir.New(t) + "/tokens"}
+	if err := d.Save("svc", sample()); err != nil {
+		t.Fatal(err)
+	}
+	f, err := openNoFollow(d.File("svc"), os.O_RDONLY)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := io.ReadAll(f)
+	go func() { time.Sleep(300 * time.Millisecond); f.Close() }()
+	second := sample()
+	second.AccessToken = "replaced"
+	if err := d.Save("svc", second); err != nil {
+		t.Fatalf("save while a reader holds the file: %v", err)
+	}
+	if got, err := d.Load("svc"); err != nil || got.AccessToken != "replaced" {
+		t.Fatalf("after the save: %v %v", got, err)
+	}
+	if !strings.Contains(string(old), `"access_token": "at"`) {
+		t.Fatalf("the reader saw %q", old)
+	}
 }
