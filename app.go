@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -34,7 +33,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 	// only when asked for, not on every cached call.
 	setupCmdFlags := append(flags[:len(flags):len(flags)], setupFlags()...)
 	cli.FlagStringer = flagString
-	cli.VersionPrinter = func(*cli.Context) { fmt.Println("oauth2cred", version()) }
+	cli.VersionPrinter = func(*cli.Context) { fmt.Print(versionText("oauth2cred")) }
 	return &cli.App{
 		Name:        "oauth2cred",
 		Usage:       "OAuth 2.0 tokens for git, kubectl and CI",
@@ -243,7 +242,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				Name:  "version",
 				Usage: "print the version and VCS revision",
 				Action: func(c *cli.Context) error {
-					fmt.Println("oauth2cred", version())
+					fmt.Print(versionText("oauth2cred"))
 					return nil
 				},
 			},
@@ -306,25 +305,6 @@ the next get refreshes; list prints registry host -> user name. Installed as
 docker-credential-oauth2cred on PATH, a credHelpers entry "registry.example.com":
 "oauth2cred" in ~/.docker/config.json (or containers' auth.json) makes docker, podman,
 skopeo, buildah, crane and helm use it; 'oauth2cred setup docker --service NAME' adds them.`
-
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			v += " " + s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				v += "-dirty"
-			}
-		}
-	}
-	return v
-}
 
 const appDescription = `Gets OAuth 2.0 tokens for a named service and hands them to git (credential
 helper), kubectl (exec plugin) and scripts (stdout). The first call signs in

@@ -20,8 +20,16 @@ import (
 func main() {
 	started := time.Now()
 	args := os.Args
+	entry := strings.TrimSuffix(filepath.Base(args[0]), ".exe")
+	if versionCall(entry, args) {
+		if entry != "git-credential-oauth2cred" && entry != "docker-credential-oauth2cred" {
+			entry = "oauth2cred"
+		}
+		fmt.Print(versionText(entry))
+		return
+	}
 	// git runs `git-credential-oauth2cred ARGS OP` for credential.helper=oauth2cred.
-	switch strings.TrimSuffix(filepath.Base(args[0]), ".exe") {
+	switch entry {
 	case "git-credential-oauth2cred":
 		args = append([]string{args[0], "git"}, args[1:]...)
 	case "docker-credential-oauth2cred": // docker runs docker-credential-NAME OP
@@ -63,6 +71,7 @@ func main() {
 // runApp runs every call that the hot path does not take.
 func runApp(args []string, started time.Time, red *flow.Redactor) error {
 	app := newApp(started, red)
+	app.Commands = append(app.Commands, docCommands(app)...)
 	app.ErrWriter = red.Writer(os.Stderr)
 	onlyCommand(app, args)
 	withUsageErrors(app.Commands)

@@ -150,6 +150,14 @@ func TestNewcomerCommands(t *testing.T) {
 			t.Fatalf("%v: exit %d %q %q", args, r.code, r.stdout, r.stderr)
 		}
 	}
+	// Every entry point answers --version (the docker helper also its
+	// protocol's "version"): version, Go, platform; a checkout build says so.
+	for _, call := range [][]string{{"git-credential-oauth2cred", "--version"}, {"docker-credential-oauth2cred", "--version"}, {"docker-credential-oauth2cred", "version"}, {"oauth2cred", "--version"}} {
+		r := w.exec(cmdOpts{}, filepath.Join(bin.dir, call[0]), call[1:]...)
+		if r.code != 0 || !strings.HasPrefix(r.stdout, call[0]+" (built from a checkout, not a release)\n") || !strings.Contains(r.stdout, "\nplatform: linux/") || !strings.Contains(r.stdout, "\ngo:       go1.") {
+			t.Fatalf("%v: exit %d %q %q", call, r.code, r.stdout, r.stderr)
+		}
+	}
 	for _, shell := range []string{"bash", "zsh", "fish"} {
 		if r := w.run("completion", shell); r.code != 0 || !strings.Contains(r.stdout, "oauth2cred") {
 			t.Fatalf("completion %s: exit %d\n%s", shell, r.code, r.stderr)
