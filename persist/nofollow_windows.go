@@ -5,6 +5,7 @@ package persist
 import (
 	"io/fs"
 	"os"
+	"time"
 
 	"golang.org/x/sys/windows"
 )
@@ -42,7 +43,15 @@ func openNoFollow(path string, flag int) (*os.File, error) {
 		create = windows.OPEN_EXISTING
 	}
 	share := uint32(windows.FILE_SHARE_READ | windows.FILE_SHARE_WRITE | windows.FILE_SHARE_DELETE)
+	// A save's rename holds the file for an instant; where the file system
+	// cannot rename POSIX-style (Wine), an open in that instant is a
+	// sharing violation: try again for a while.
+	deadline := time.Now().Add(2 * time.Second)
 	h, err := windows.CreateFile(p, access, share, nil, create, windows.FILE_ATTRIBUTE_NORMAL|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
+	for err == windows.ERROR_SHARING_VIOLATION && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		h, err = windows.CreateFile(p, access, share, nil, create, windows.FILE_ATTRIBUTE_NORMAL|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
+	}
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
