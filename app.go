@@ -48,7 +48,13 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 		ExitErrHandler:            func(*cli.Context, error) {},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return &exit.Error{Code: exit.Usage, Msg: fmt.Sprintf("unknown command %q; see 'oauth2cred --help'", c.Args().First())}
+				var names []string
+				for _, cmd := range c.App.Commands {
+					if !cmd.Hidden {
+						names = append(names, cmd.Name)
+					}
+				}
+				return &exit.Error{Code: exit.Usage, Msg: fmt.Sprintf("unknown command %q%s; see 'oauth2cred --help'", c.Args().First(), service.DidYouMean(c.Args().First(), names))}
 			}
 			return &exit.Error{Code: exit.Usage, Msg: "no command given; see 'oauth2cred --help'"}
 		},

@@ -337,6 +337,13 @@ func usageError(_ *cli.Context, err error, _ bool) error {
 			dashes = "-"
 		}
 		msg = "unknown flag " + dashes + name
+		var names []string
+		for _, f := range flagTable {
+			names = append(names, f.name)
+		}
+		if s := service.DidYouMean(name, names); s != "" {
+			msg += strings.Replace(s, "mean ", "mean --", 1)
+		}
 	}
 	// flag's own words: invalid value "5" for flag -timeout: parse error
 	if m := badValue().FindStringSubmatch(msg); m != nil {

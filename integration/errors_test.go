@@ -17,6 +17,8 @@ func TestUsageErrors(t *testing.T) {
 	w := newWorld(t, 0)
 	badConfig := w.home + "/bad.toml"
 	os.WriteFile(badConfig, []byte("[services.x]\nclient_id = \n"), 0o600)
+	suggestConfig := w.home + "/suggest.toml"
+	os.WriteFile(suggestConfig, []byte("[services.demo]\nclient_id = \"a\"\nissuer = \"https://login.example.com\"\n"), 0o600)
 	unknownKey := w.home + "/unknown.toml"
 	os.WriteFile(unknownKey, []byte("[services.x]\nclient_id = \"a\"\nauth_uri = \"https://x\"\n"), 0o600)
 	for _, tc := range []struct {
@@ -46,6 +48,11 @@ func TestUsageErrors(t *testing.T) {
 		{"duration", []string{"token", "--service", "x", "--timeout", "5"}, `oauth2cred: --timeout takes a duration such as 30s or 2m, not "5"; see 'oauth2cred token --help'`},
 		{"login duration", []string{"login", "--service", "x", "--login-timeout", "soon"}, `oauth2cred: --login-timeout takes a duration such as 30s or 5m, not "soon"; see 'oauth2cred login --help'`},
 		{"completion shell", []string{"completion", "tcsh"}, `oauth2cred: completion for "tcsh" is not available; choose bash, zsh or fish`},
+		// Suggestions: a mistyped command, flag or service name.
+		{"mistyped command", []string{"tokne"}, `oauth2cred: unknown command "tokne" (did you mean token?); see 'oauth2cred --help'`},
+		{"mistyped flag", []string{"token", "--servce", "demo"}, `oauth2cred: unknown flag --servce (did you mean --service?); see 'oauth2cred token --help'`},
+		{"mistyped service", []string{"token", "--service", "dmeo", "--config", suggestConfig}, `oauth2cred: no service "dmeo" in the config file or among the saved tokens (did you mean demo?)`},
+		{"service in another case", []string{"token", "--service", "Demo", "--config", suggestConfig}, `(did you mean demo?)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := w.run(tc.args...)

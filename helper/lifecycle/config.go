@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"oauth2cred/flow"
+	"oauth2cred/helper/exit"
 	"oauth2cred/helper/platform"
 	"oauth2cred/helper/service"
 	"oauth2cred/persist"
@@ -191,4 +192,24 @@ func (s *Settings) Layers(name string) ([]service.Layer, error) {
 		flags.Storage = "keyring"
 	}
 	return layers, nil
+}
+
+// unknownService is err for a service that nothing defines, with the
+// closest name the config file or the token directory has, when one is
+// close (a typo, another case).
+func (s *Settings) unknownService(name string, err error) error {
+	var known []string
+	if cfg, cerr := s.Config(); cerr == nil {
+		known = append(known, cfg.Names()...)
+	}
+	if keys, lerr := s.Store().Services(); lerr == nil {
+		for _, k := range keys {
+			n, _ := SplitKey(k)
+			known = append(known, n)
+		}
+	}
+	if hint := service.DidYouMean(name, known); hint != "" {
+		return exit.Usagef("no service %q in the config file or among the saved tokens%s; or define it with --client-id and --issuer", name, hint)
+	}
+	return err
 }

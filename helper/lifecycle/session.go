@@ -96,6 +96,9 @@ func open(set *Settings, use Use) (*Session, error) {
 	}
 	svc, err := service.Resolve(name, def)
 	if err != nil {
+		if source == "flags" && def.ClientID == "" {
+			return nil, set.unknownService(name, err)
+		}
 		return nil, err
 	}
 	s := &Session{
