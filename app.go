@@ -236,13 +236,33 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 			},
 			{
 				Name:        "config",
-				Usage:       "the config file: where it is and its keys (also 'oauth2cred help config')",
-				UsageText:   "oauth2cred config",
+				Usage:       "the config file: its keys, where it is (config path), editing it (config edit)",
+				UsageText:   "oauth2cred config [path|edit]",
 				Description: service.Help(),
 				Action: func(c *cli.Context) error {
+					if c.NArg() > 0 {
+						return &exit.Error{Code: exit.Usage, Msg: fmt.Sprintf("unknown config command %q%s; use 'oauth2cred config path' or 'oauth2cred config edit'", c.Args().First(), service.DidYouMean(c.Args().First(), []string{"path", "edit"}))}
+					}
 					fmt.Println(service.Help())
 					return nil
 				},
+				Subcommands: []*cli.Command{{
+					Name:      "path",
+					Usage:     "print the config file in use (stdout) and whether it exists (stderr)",
+					UsageText: "oauth2cred config path [--config FILE]",
+					Flags:     flags,
+					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
+						return helper.ConfigPath(set, os.Stdout)
+					}),
+				}, {
+					Name:      "edit",
+					Usage:     "open the config file in $VISUAL or $EDITOR (creating it with an example), and check it afterwards",
+					UsageText: "oauth2cred config edit [--config FILE]",
+					Flags:     flags,
+					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
+						return helper.ConfigEdit(set)
+					}),
+				}},
 			},
 			{
 				Name:  "version",

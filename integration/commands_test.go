@@ -127,3 +127,40 @@ func TestEndedSessionSignsInAgain(t *testing.T) {
 		t.Fatal("--no-save saved")
 	}
 }
+
+// config path names the file in use (XDG_CONFIG_HOME honoured, --config
+// made absolute) and says whether it exists; config edit creates it with
+// an example, runs $EDITOR and checks what was written.
+func TestConfigPathAndEdit(t *testing.T) {
+	w := newWorld(t, 0)
+	def := filepath.Join(w.home, ".config", "oauth2cred", "config.toml")
+	for _, tc := range []struct {
+		env  []string
+		args []string
+		want string
+	}{
+		{nil, nil, def},
+		{[]string{"XDG_CONFIG_HOME="}, nil, filepath.Join(w.home, ".config", "oauth2cred", "config.toml")},
+		{[]string{"XDG_CONFIG_HOME=" + filepath.Join(w.home, "xdg")}, nil, filepath.Join(w.home, "xdg", "oauth2cred", "config.toml")},
+		{nil, []string{"--config", "mine.toml"}, filepath.Join(w.home, "mine.toml")},
+	} {
+		r := w.runWith(cmdOpts{env: tc.env}, append([]string{"config", "path"}, tc.args...)...)
+		if r.code != 0 || r.stdout != tc.want+"\n" || !strings.Contains(r.stderr, "does not exist yet") {
+			t.Fatalf("config path %v %v: exit %d %q %q", tc.env, tc.args, r.code, r.stdout, r.stderr)
+		}
+	}
+	editor := filepath.Join(w.home, "editor")
+	os.WriteFile(editor, []byte("#!/bin/sh\ngrep -q 'oauth2cred help config' \"$1\" && printf '[services.demo]\\nclient_id = \"a\"\\nissuer = \"https://login.example.com\"\\n' >> \"$1\"\n"), 0o755)
+	r := w.runWith(cmdOpts{env: []string{"VISUAL=", "EDITOR=" + editor}}, "config", "edit")
+	if r.code != 0 || !strings.Contains(r.stderr, "created "+def) || !strings.Contains(r.stderr, "1 service(s): demo") {
+		t.Fatalf("config edit: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := w.run("config", "path"); !strings.Contains(r.stderr, "it exists") {
+		t.Fatalf("config path after edit: %s", r.stderr)
+	}
+	os.WriteFile(editor, []byte("#!/bin/sh\necho 'client_id = native' >> \"$1\"\n"), 0o755)
+	r = w.runWith(cmdOpts{env: []string{"EDITOR=" + editor}}, "config", "edit")
+	if r.code != 2 || !strings.Contains(r.stderr, "line ") {
+		t.Fatalf("config edit writing a broken file: exit %d\n%s", r.code, r.stderr)
+	}
+}
