@@ -125,12 +125,12 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 			},
 			{
 				Name:        "status",
-				Usage:       "list saved tokens: service, file, expiry, refresh token, scopes (never a token)",
-				UsageText:   "oauth2cred status [--token-dir DIR]",
-				Description: "Example:\n  oauth2cred status",
-				Flags:       flags,
+				Usage:       "list saved tokens: service, account, identity, expiry, refresh token, scopes, where kept (never a token)",
+				UsageText:   "oauth2cred status [--format table|json] [--token-dir DIR]",
+				Description: "Examples:\n  oauth2cred status\n  oauth2cred status --format json | jq -r '.[] | select(.expired) | .service'",
+				Flags:       append(flags[:len(flags):len(flags)], str(&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table (with a header) or json (one array)"})),
 				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
-					return helper.Status(set, os.Stdout)
+					return helper.Status(set, c.String("format"), os.Stdout)
 				}),
 			},
 			{

@@ -139,7 +139,7 @@ func TestLoginStatusLogout(t *testing.T) {
 		t.Fatal("login kept the old token")
 	}
 	var out bytes.Buffer
-	if err := Status(w.Settings(), &out); err != nil || !strings.Contains(out.String(), "s\t") || strings.Contains(out.String(), second.AccessToken) {
+	if err := Status(w.Settings(), "table", &out); err != nil || !strings.Contains(out.String(), "\ns  ") || strings.Contains(out.String(), second.AccessToken) {
 		t.Fatalf("status: %v\n%s", err, out.String())
 	}
 	if err := Logout(context.Background(), w.Settings()); err != nil {

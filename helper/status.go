@@ -1,10 +1,14 @@
 package helper
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"oauth2cred/flow"
@@ -14,27 +18,41 @@ import (
 	"oauth2cred/persist"
 )
 
-// Status prints one line per saved service and account; never a token.
-// Services of the config file kept only in the keyring (storage =
-// "keyring") are listed too. A broken config file is reported, and the
-// token files are listed all the same.
-func Status(set *lifecycle.Settings, stdout io.Writer) error {
+// StatusFormats are status's output formats.
+var StatusFormats = []string{"table", "json"}
+
+// statusEntry is one saved token as status shows it: never a token.
+type statusEntry struct {
+	Service        string     `json:"service"`
+	Account        string     `json:"account"`
+	Identity       string     `json:"identity,omitempty"`
+	Client         string     `json:"client,omitempty"` // a client-credentials token's client
+	Grant          string     `json:"grant,omitempty"`
+	Expiry         *time.Time `json:"expiry,omitempty"`
+	Expired        bool       `json:"expired"`
+	Scopes         []string   `json:"scopes"`
+	RefreshToken   bool       `json:"refresh_token"`
+	RefreshRefused *time.Time `json:"refresh_refused,omitempty"`
+	Keyring        bool       `json:"keyring"`
+	File           string     `json:"file,omitempty"`
+	Problem        string     `json:"problem,omitempty"`
+}
+
+// Status prints every saved token of every service and account, as a
+// table with a header or as JSON (one array); never a token. Services of
+// the config file kept only in the keyring (storage = "keyring") are
+// listed too. A broken config file is reported, and the token files are
+// listed all the same.
+func Status(set *lifecycle.Settings, format string, stdout io.Writer) error {
+	if !slices.Contains(StatusFormats, format) {
+		return exit.Usagef("--format %q is not one of %s", format, strings.Join(StatusFormats, ", "))
+	}
 	dir := set.Store()
 	keys, err := dir.Services()
 	if err != nil {
 		return exit.Fail(err)
 	}
 	sort.Strings(keys)
-	shown := 0
-	for _, key := range keys {
-		name, account := lifecycle.SplitKey(key)
-		if service.ValidName(name) != nil {
-			continue
-		}
-		t, err := dir.Load(key)
-		statusLine(stdout, name, account, dir.File(key), t, dir.Refused(key), err)
-		shown++
-	}
 	path, explicit := set.ConfigFile()
 	cfg, err := service.Load(path, explicit)
 	if err != nil {
@@ -43,6 +61,21 @@ func Status(set *lifecycle.Settings, stdout io.Writer) error {
 	}
 	for _, err := range cfg.Problems() {
 		fmt.Fprintf(set.Stderr, "oauth2cred: warning: %v\n", err)
+	}
+	mirrored := func(name string) bool { d, ok, _ := cfg.Service(name); return ok && d.Keyring }
+	var entries []statusEntry
+	for _, key := range keys {
+		name, account := lifecycle.SplitKey(key)
+		if service.ValidName(name) != nil {
+			continue
+		}
+		t, err := dir.Load(key)
+		e := entryOf(name, account, t, err)
+		e.File, e.Keyring = dir.File(key), mirrored(name)
+		if r := dir.Refused(key); !r.IsZero() && e.RefreshToken {
+			e.RefreshRefused = &r
+		}
+		entries = append(entries, e)
 	}
 	var inKeyring []string
 	for name, d := range cfg.Definitions() {
@@ -57,46 +90,99 @@ func Status(set *lifecycle.Settings, stdout io.Writer) error {
 		if errors.Is(err, persist.ErrNotFound) {
 			continue
 		}
-		statusLine(stdout, name, "", "OS keyring", t, time.Time{}, err)
-		shown++
+		e := entryOf(name, "", t, err)
+		e.Keyring = true
+		entries = append(entries, e)
 	}
-	if shown == 0 {
+	if format == "json" {
+		if entries == nil {
+			entries = []statusEntry{}
+		}
+		b, _ := json.MarshalIndent(entries, "", "  ")
+		_, err := fmt.Fprintf(stdout, "%s\n", b)
+		return err
+	}
+	if len(entries) == 0 {
 		fmt.Fprintf(set.Stderr, "oauth2cred: no saved tokens in %s\n", dir.Path)
+		return nil
 	}
-	return nil
+	return statusTable(stdout, entries)
 }
 
-func statusLine(w io.Writer, name, account, where string, t *persist.Token, refused time.Time, err error) {
-	if account == "" {
-		account = "default"
-	}
+// entryOf describes a saved token; every text a server chose is cleaned
+// of control characters (status prints on a terminal).
+func entryOf(name, account string, t *persist.Token, err error) statusEntry {
+	e := statusEntry{Service: name, Account: orDefault(account), Scopes: []string{}}
 	if err != nil {
-		fmt.Fprintf(w, "%s\taccount: %s\t%s\tunusable: %s\n", name, flow.Sanitize(account), where, err)
-		return
+		e.Problem = flow.Sanitize(err.Error())
+		return e
 	}
-	expiry := "expiry unknown"
-	switch {
-	case t.AccessToken == "":
-		expiry = "no access token (refreshes on next use)"
-	case !t.Expiry.IsZero() && time.Until(t.Expiry) <= 0:
-		expiry = "expired " + t.Expiry.Local().Format(time.RFC3339)
-	case !t.Expiry.IsZero():
-		expiry = "expires " + t.Expiry.Local().Format(time.RFC3339) + " (in " + time.Until(t.Expiry).Round(time.Second).String() + ")"
+	e.Identity, e.Grant = flow.Sanitize(t.Identity), t.Grant
+	if t.Grant == "client_credentials" {
+		e.Identity, e.Client = "", flow.Sanitize(t.ClientID)
 	}
-	refresh := "refresh token: no"
-	switch {
-	case t.RefreshToken != "" && !refused.IsZero():
-		refresh = "refresh token: refused by the server " + refused.Local().Format(time.RFC3339) + " (sign in again)"
-	case t.RefreshToken != "":
-		refresh = "refresh token: yes"
+	if !t.Expiry.IsZero() {
+		exp := t.Expiry.UTC()
+		e.Expiry, e.Expired = &exp, !t.Expiry.After(time.Now())
 	}
-	identity := flow.Sanitize(t.Identity)
-	if identity == "" {
-		identity = "unknown"
+	if sc := strings.Fields(flow.Sanitize(t.Scope)); len(sc) > 0 {
+		e.Scopes = sc
 	}
-	scopes := flow.Sanitize(t.Scope) // the server's words, shown on a terminal
-	if scopes == "" {
-		scopes = "-"
+	e.RefreshToken = t.RefreshToken != ""
+	return e
+}
+
+func orDefault(account string) string {
+	if account == "" {
+		return "default"
 	}
-	fmt.Fprintf(w, "%s\taccount: %s\tsigned in as: %s\t%s\t%s\t%s\tscopes: %s\n", name, flow.Sanitize(account), identity, where, expiry, refresh, scopes)
+	return account
+}
+
+// statusTable prints the entries under a header, one line each.
+func statusTable(w io.Writer, entries []statusEntry) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tACCOUNT\tSIGNED IN AS\tEXPIRES\tREFRESH TOKEN\tSCOPES\tKEPT IN")
+	for _, e := range entries {
+		where := e.File
+		switch {
+		case where == "":
+			where = "OS keyring"
+		case e.Keyring:
+			where += " (and the OS keyring)"
+		}
+		if e.Problem != "" {
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%s: unusable: %s\n", e.Service, e.Account, where, e.Problem)
+			continue
+		}
+		who := orElse(e.Identity, "unknown")
+		if e.Client != "" {
+			who = "client " + e.Client
+		}
+		expiry := "unknown"
+		switch {
+		case e.Expiry == nil:
+		case e.Expired:
+			expiry = "expired " + e.Expiry.Local().Format(time.RFC3339)
+		default:
+			expiry = e.Expiry.Local().Format(time.RFC3339) + " (in " + time.Until(*e.Expiry).Round(time.Second).String() + ")"
+		}
+		refresh := "no"
+		switch {
+		case e.RefreshRefused != nil:
+			refresh = "refused by the server " + e.RefreshRefused.Local().Format(time.RFC3339) + " (sign in again)"
+		case e.RefreshToken:
+			refresh = "yes"
+		}
+		scopes := strings.Join(e.Scopes, " ")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Service, e.Account, who, expiry, refresh, orElse(scopes, "-"), where)
+	}
+	return tw.Flush()
+}
+
+func orElse(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

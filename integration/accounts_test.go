@@ -84,8 +84,8 @@ func TestTwoAccountsOneHost(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(g.tokenDir, ".forge-token")); err == nil {
 				t.Fatal("the default account's file was written")
 			}
-			r := g.run("status")
-			if !strings.Contains(r.stdout, "forge\taccount: alice\tsigned in as: alice\t") || !strings.Contains(r.stdout, "forge\taccount: bob\tsigned in as: bob\t") {
+			st, r := g.status()
+			if st["forge/alice"].Identity != "alice" || st["forge/bob"].Identity != "bob" {
 				t.Fatalf("status:\n%s", r.stdout)
 			}
 		})

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"oauth2cred/integration/op"
 )
 
 func TestStatusAndLogout(t *testing.T) {
@@ -16,12 +18,16 @@ func TestStatusAndLogout(t *testing.T) {
 	}
 	tok := w.token("gone")
 
-	r = w.run("status")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "gone\taccount: default\tsigned in as: ") || !strings.Contains(r.stdout, "\t"+w.tokenDir+"/.gone-token\texpires ") || !strings.Contains(r.stdout, "refresh token: yes") || !strings.Contains(r.stdout, "scopes: openid offline_access") {
+	st, r := w.status()
+	if e := st["gone/default"]; r.code != 0 || e.Identity == "" || e.File != w.tokenDir+"/.gone-token" || e.Expiry == nil || e.Expired || !e.RefreshToken || strings.Join(e.Scopes, " ") != "openid offline_access" {
 		t.Fatalf("status: %q\n%s", r.stdout, r.stderr)
 	}
+	table := w.run("status")
+	if !strings.HasPrefix(table.stdout, "SERVICE ") || !strings.Contains(table.stdout, "\ngone ") || !strings.Contains(table.stdout, w.tokenDir+"/.gone-token") {
+		t.Fatalf("status table:\n%s", table.stdout)
+	}
 	for _, secret := range []string{tok.AccessToken, tok.RefreshToken, tok.IDToken} {
-		if strings.Contains(r.stdout, secret) {
+		if strings.Contains(r.stdout+table.stdout, secret) {
 			t.Fatalf("status printed a token")
 		}
 	}
@@ -162,5 +168,35 @@ func TestConfigPathAndEdit(t *testing.T) {
 	r = w.runWith(cmdOpts{env: []string{"EDITOR=" + editor}}, "config", "edit")
 	if r.code != 2 || !strings.Contains(r.stderr, "line ") {
 		t.Fatalf("config edit writing a broken file: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// status --format json: one object per saved token of two services and an
+// account, a client-credentials token naming its client, never a token.
+func TestStatusJSON(t *testing.T) {
+	w := newWorld(t, 0)
+	for _, args := range [][]string{w.service("one"), append(w.service("two"), "--account", op.Alice)} {
+		if r := w.run(append([]string{"login", "--save"}, args...)...); r.code != 0 {
+			t.Fatalf("login: %s", r.stderr)
+		}
+	}
+	secret := filepath.Join(w.home, "secret")
+	os.WriteFile(secret, []byte(op.ServiceKey), 0o600)
+	if r := w.run("token", "--save", "--service", "ci", "--issuer", w.op.Issuer, "--flow", "client-credentials", "--client-id", op.ServiceID, "--client-secret-file", secret); r.code != 0 {
+		t.Fatalf("client credentials: %s", r.stderr)
+	}
+	st, r := w.status()
+	if len(st) != 3 || st["one/default"].Identity == "" || !st["one/default"].RefreshToken || st["two/"+op.Alice].Identity != op.Alice ||
+		st["ci/default"].Client != op.ServiceID || st["ci/default"].Identity != "" || st["ci/default"].Grant != "client_credentials" {
+		t.Fatalf("status --format json:\n%s", r.stdout)
+	}
+	for _, key := range []string{"one/default", "ci/default"} {
+		tok := w.token(strings.TrimSuffix(key, "/default"))
+		if strings.Contains(r.stdout, tok.AccessToken) || (tok.RefreshToken != "" && strings.Contains(r.stdout, tok.RefreshToken)) {
+			t.Fatal("status printed a token")
+		}
+	}
+	if table := w.run("status"); !strings.Contains(table.stdout, "client "+op.ServiceID) || strings.Contains(table.stdout, "unknown") {
+		t.Fatalf("status table:\n%s", table.stdout)
 	}
 }

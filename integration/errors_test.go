@@ -252,8 +252,11 @@ func TestSmallMistakesSaidRight(t *testing.T) {
 	if r := w.runWith(cmdOpts{env: []string{"BROWSER=", "DISPLAY="}}, append([]string{"token"}, w.service("dead")...)...); r.code != 3 {
 		t.Fatalf("refused refresh without a person: exit %d\n%s", r.code, r.stderr)
 	}
-	if r := w.run("status"); !strings.Contains(r.stdout, "refresh token: refused by the server") {
+	if r := w.run("status"); !strings.Contains(r.stdout, "refused by the server") {
 		t.Errorf("status after a refused refresh:\n%s", r.stdout)
+	}
+	if st, r := w.status(); st["dead/default"].RefreshRefused == nil || !st["dead/default"].RefreshToken {
+		t.Errorf("status --format json after a refused refresh:\n%s", r.stdout)
 	}
 	// logout leaves nothing of the service behind, lock files included.
 	if r := w.run(append([]string{"logout"}, w.service("dead")...)...); r.code != 0 {

@@ -187,8 +187,9 @@ func TestControlCharactersNeverPass(t *testing.T) {
 	tok.Scope = "repo \x1b]0;owned\x07\x1b[2Jread"
 	persist.Dir{Path: w.tokenDir, Shared: true}.Save("c", tok)
 	r = w.run("status")
-	if r.code != 0 || strings.ContainsAny(r.stdout, "\x1b\x07") || !strings.Contains(r.stdout, "scopes: repo read") {
-		t.Fatalf("status: %q", r.stdout)
+	st, rj := w.status()
+	if r.code != 0 || strings.ContainsAny(r.stdout+rj.stdout, "\x1b\x07") || !strings.Contains(r.stdout, " repo read ") || strings.Join(st["c/default"].Scopes, " ") != "repo read" {
+		t.Fatalf("status: %q %q", r.stdout, rj.stdout)
 	}
 }
 

@@ -284,3 +284,32 @@ func (s *stream) waitFor(t *testing.T, re *regexp.Regexp, d time.Duration) []str
 	t.Fatalf("waiting for %q: not shown within %v\n%s", re, d, s.String())
 	return nil
 }
+
+// statusEntry is one object of 'oauth2cred status --format json'.
+type statusEntry struct {
+	Service, Account, Identity, Client, Grant, File, Problem string
+	Expiry                                                   *time.Time
+	Expired, RefreshToken, Keyring                           bool
+	RefreshRefused                                           *time.Time `json:"refresh_refused"`
+	Scopes                                                   []string
+}
+
+// status runs status --format json and finds the entry of service and
+// account ("" for none).
+func (w *world) status(env ...string) (map[string]statusEntry, result) {
+	w.t.Helper()
+	r := w.runWith(cmdOpts{env: env}, "status", "--format", "json")
+	var list []struct {
+		statusEntry
+		RefreshToken bool `json:"refresh_token"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
+		w.t.Fatalf("status --format json: %v\n%s%s", err, r.stdout, r.stderr)
+	}
+	out := map[string]statusEntry{}
+	for _, e := range list {
+		e.statusEntry.RefreshToken = e.RefreshToken
+		out[e.Service+"/"+e.Account] = e.statusEntry
+	}
+	return out, r
+}

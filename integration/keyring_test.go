@@ -123,8 +123,8 @@ func TestKeyringOnly(t *testing.T) {
 	cfg := w.home + "/.config/oauth2cred"
 	os.MkdirAll(cfg, 0o700)
 	os.WriteFile(cfg+"/config.toml", []byte("[services.secret]\nclient_id = \"native\"\nissuer = \""+w.op.Issuer+"\"\nstorage = \"keyring\"\n"), 0o600)
-	r = w.run("status")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "secret\taccount: default\tsigned in as: ") || !strings.Contains(r.stdout, "\tOS keyring\texpires ") || strings.Contains(r.stdout, first) {
+	st, r := w.status()
+	if e := st["secret/default"]; r.code != 0 || e.Identity == "" || e.File != "" || !e.Keyring || e.Expiry == nil || strings.Contains(r.stdout, first) {
 		t.Fatalf("status: %q\n%s", r.stdout, r.stderr)
 	}
 }
