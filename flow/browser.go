@@ -30,6 +30,8 @@ type Browser struct {
 	// Open shows the URL in a browser; nil leaves it to the person. It runs
 	// in the background: an opener that lingers never holds up the flow.
 	Open func(url string) error
+	// Label names the service (and account) in the browser's pages.
+	Label string
 	// Out receives the URL and the instructions.
 	Out io.Writer
 	// Paste, when set, is the terminal: a person whose browser cannot reach
@@ -67,7 +69,7 @@ func (c *Config) AuthCode(ctx context.Context, b Browser) (*Token, error) {
 	cb := &callback{
 		state: state, issuer: c.Endpoints.Issuer, authURL: c.Endpoints.AuthURL,
 		issRequired: c.Endpoints.IssParameter, host: ru.Host, path: listenPath(ru),
-		results: make(chan result, 2),
+		results: make(chan result, 2), label: b.Label, terminal: b.Paste != nil,
 	}
 	if b.AskKeep {
 		cb.keep = &keepQuestion{token: oauth2.GenerateVerifier(), answers: make(chan string, 1), onlyOnce: b.OnlyOnceNote}
@@ -106,15 +108,19 @@ func (c *Config) AuthCode(ctx context.Context, b Browser) (*Token, error) {
 // or ctx's end.
 func (cb *callback) await(ctx context.Context, b Browser, authURL string) result {
 	fmt.Fprintf(b.Out, "Sign in with your browser at:\n\n  %s\n\n", authURL)
+	left := ""
+	if d, ok := ctx.Deadline(); ok {
+		left = fmt.Sprintf(" (up to %v)", time.Until(d).Round(time.Second))
+	}
 	if b.Open != nil {
-		fmt.Fprintf(b.Out, "Opening your browser; waiting for the sign-in to finish there…\n")
+		fmt.Fprintf(b.Out, "Opening your browser; waiting for the sign-in to finish there%s…\n", left)
 		go func() {
 			if err := b.Open(authURL); err != nil {
 				fmt.Fprintf(b.Out, "Could not open a browser (%s); open the address above yourself.\n", Sanitize(err.Error()))
 			}
 		}()
 	} else {
-		fmt.Fprintf(b.Out, "Open this address in a browser; waiting for the sign-in to finish there…\n")
+		fmt.Fprintf(b.Out, "Open this address in a browser; waiting for the sign-in to finish there%s…\n", left)
 	}
 	stopPaste := func() {}
 	if b.Paste != nil {
@@ -213,6 +219,8 @@ type callback struct {
 	done                   bool
 	results                chan result
 	keep                   *keepQuestion // nil: the page asks nothing
+	label                  string        // the service (and account), for the pages
+	terminal               bool          // a terminal follows the sign-in
 }
 
 func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -253,10 +261,17 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, page, "Sign-in failed", html.EscapeString(res.err.Error())+"<br>Return to the terminal for details.")
 	} else {
-		if cb.keep != nil {
-			fmt.Fprintf(w, page, "Signed in", "Keep this sign-in, so that later calls on this computer refresh it silently?"+cb.keepForm())
-		} else {
-			fmt.Fprintf(w, page, "Signed in", "You can close this tab and return to the terminal.")
+		title := "Signed in"
+		if cb.label != "" {
+			title = "Signed in to " + cb.label
+		}
+		switch {
+		case cb.keep != nil:
+			fmt.Fprintf(w, page, html.EscapeString(title), "Keep this sign-in, so that later calls on this computer refresh it silently?"+cb.keepForm())
+		case cb.terminal:
+			fmt.Fprintf(w, page, html.EscapeString(title), "You can close this tab and return to the terminal.")
+		default:
+			fmt.Fprintf(w, page, html.EscapeString(title), "You can close this tab.")
 		}
 	}
 	if f, ok := w.(http.Flusher); ok {

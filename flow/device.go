@@ -18,6 +18,8 @@ type DeviceCode struct {
 	VerificationURI         string
 	VerificationURIComplete string
 	UserCode                string
+	// Expires is how long the code lives (0: the server did not say).
+	Expires time.Duration
 }
 
 // DevicePrompt shows a device code to the person; the flow calls it once,
@@ -41,6 +43,9 @@ func (c *Config) Device(ctx context.Context, prompt DevicePrompt) (*Token, error
 		VerificationURI:         clean(da.VerificationURI),
 		VerificationURIComplete: clean(da.VerificationURIComplete),
 		UserCode:                clean(da.UserCode),
+	}
+	if !da.Expiry.IsZero() {
+		dc.Expires = time.Until(da.Expiry).Round(time.Second)
 	}
 	if err := checkDeviceCode(describe("device authorization endpoint", c.Endpoints.DeviceURL), &dc); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package flow
 import (
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -54,4 +55,37 @@ func TestKeepQuestionInThePage(t *testing.T) {
 			t.Fatalf("%s: %v, keep %q", answer, r.err, r.tok.Keep)
 		}
 	}
+}
+
+// The page after a sign-in names the service and account, and tells the
+// person to return to a terminal only when there is one.
+func TestSignedInPageSaysForWhom(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		b       Browser
+		want    string
+		mustNot string
+	}{
+		{"no terminal", Browser{Label: `"work" (account bob)`}, "Signed in to &#34;work&#34; (account bob)", "terminal"},
+		{"a terminal", Browser{Label: `"work"`, Paste: pipeTerminal(t)}, "return to the terminal", ""},
+	} {
+		ts := tokenServer(t)
+		cfg := &Config{ClientID: "c", Endpoints: Endpoints{AuthURL: "https://idp.example.com/auth", TokenURL: ts.URL}}
+		u, done := startFlowTok(t, cfg, tc.b)
+		_, body := get(t, u.Query().Get("redirect_uri")+"?code=c0de&state="+url.QueryEscape(u.Query().Get("state")))
+		if !strings.Contains(body, tc.want) || (tc.mustNot != "" && strings.Contains(body, tc.mustNot)) {
+			t.Errorf("%s: page:\n%s", tc.name, body)
+		}
+		<-done
+	}
+}
+
+// pipeTerminal stands for a terminal nobody types on.
+func pipeTerminal(t *testing.T) Terminal {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); w.Close() })
+	return r
 }

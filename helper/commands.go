@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"oauth2cred/flow"
 	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
@@ -78,8 +79,19 @@ func Login(ctx context.Context, set *lifecycle.Settings) error {
 		return err
 	}
 	defer s.Close()
-	_, err = s.Login(ctx)
-	return err
+	t, err := s.Login(ctx)
+	if err != nil {
+		return err
+	}
+	who := "an identity the server did not name"
+	switch {
+	case t.Grant == "client_credentials":
+		who = "the client " + flow.Sanitize(t.ClientID)
+	case t.Identity != "":
+		who = fmt.Sprintf("%q", flow.Sanitize(t.Identity))
+	}
+	fmt.Fprintf(set.Stderr, "oauth2cred: signed in to %s as %s\n", s.Label(), who)
+	return nil
 }
 
 // Logout revokes and deletes the saved token.

@@ -317,3 +317,30 @@ func TestRefreshNeedsNoDiscovery(t *testing.T) {
 		t.Fatalf("a refresh made %d requests: %d discovery, %d refresh", all, d, n)
 	}
 }
+
+// Saying what happened, to whom and until when: the device flow names the
+// service and host and the code's lifetime; a browser sign-in the time
+// left; login ends with who signed in; logout says the server revoked.
+func TestSaysWhatHappened(t *testing.T) {
+	w := newWorld(t, 0)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd, _, stderr, code := startDevice(t, w, ctx, "--save")
+	host := strings.TrimPrefix(w.op.Issuer, "http://")
+	stderr.waitFor(t, regexp.MustCompile(`To sign in to "dev" at `+regexp.QuoteMeta(host)+`, open \S+ and enter the code `+regexp.QuoteMeta(code)+"\nThe code expires in [0-9]+m"), 5*time.Second)
+	if err := w.op.ApproveDevice(ctx, code, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	w.recordStderr(stderr.String())
+	r := w.run(append([]string{"login", "--save", "--login-timeout", "2m"}, w.service("web")...)...)
+	if r.code != 0 || !strings.Contains(r.stderr, "waiting for the sign-in to finish there (up to 2m0s)") || !strings.Contains(r.stderr, `oauth2cred: signed in to "web" as "id1"`) {
+		t.Fatalf("login: exit %d\n%s", r.code, r.stderr)
+	}
+	r = w.run(append([]string{"logout"}, w.service("web")...)...)
+	if r.code != 0 || !strings.Contains(r.stderr, `Logged out of "web": the server revoked the token`) {
+		t.Fatalf("logout: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"fmt"
+	"net/url"
 
 	"oauth2cred/flow"
 )
@@ -17,7 +18,10 @@ const maxQR = 512
 func (s *Session) showDeviceCode(who asker, issuer string) flow.DevicePrompt {
 	return func(dc flow.DeviceCode) {
 		out := s.ui.out()
-		fmt.Fprintf(out, "To sign in, open %s and enter the code %s\n", dc.VerificationURI, dc.UserCode)
+		fmt.Fprintf(out, "To sign in to %s at %s, open %s and enter the code %s\n", s.Label(), hostOf(issuer, dc.VerificationURI), dc.VerificationURI, dc.UserCode)
+		if dc.Expires > 0 {
+			fmt.Fprintf(out, "The code expires in %v.\n", dc.Expires)
+		}
 		target := dc.VerificationURI
 		if dc.VerificationURIComplete != "" {
 			target = dc.VerificationURIComplete
@@ -42,4 +46,14 @@ func (s *Session) showDeviceCode(who asker, issuer string) flow.DevicePrompt {
 		}
 		fmt.Fprintf(out, "Waiting for approval…\n")
 	}
+}
+
+// hostOf is the host a sign-in is at: the issuer's, else the address's.
+func hostOf(issuer, address string) string {
+	for _, u := range []string{issuer, address} {
+		if p, err := url.Parse(u); err == nil && p.Host != "" {
+			return p.Host
+		}
+	}
+	return "the provider"
 }

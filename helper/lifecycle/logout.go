@@ -88,8 +88,9 @@ func (s *Session) Logout(ctx context.Context) error {
 		return nil
 	}
 	var revokeErr error
+	revoked := false
 	if err == nil {
-		revokeErr = s.revoke(ctx, t)
+		revoked, revokeErr = s.revoke(ctx, t)
 	}
 	if ferr := s.forget(); ferr != nil {
 		return ferr
@@ -98,18 +99,23 @@ func (s *Session) Logout(ctx context.Context) error {
 	if revokeErr != nil {
 		return exit.Fail(fmt.Errorf("deleted the local token of %q, but %v; revoke it at the provider%s", s.svc.Name, revokeErr, s.appsPageHint()))
 	}
-	s.ui.say("Logged out of %q.", s.svc.Name)
+	if revoked {
+		s.ui.say("Logged out of %s: the server revoked the token, and the local copies are deleted.", s.Label())
+	} else {
+		s.ui.say("Logged out of %s: the local copies are deleted (the server was not asked to revoke the token; see above).", s.Label())
+	}
 	return nil
 }
 
-func (s *Session) revoke(ctx context.Context, t *persist.Token) error {
+// revoke revokes t at the server it was issued by, and says whether it did.
+func (s *Session) revoke(ctx context.Context, t *persist.Token) (bool, error) {
 	if why := s.Mismatch(t); why != "" {
 		s.ui.say("The saved token of %q was issued for other settings (another %s), so it is not sent to this one's server; revoke it at the provider%s.", s.svc.Name, why, s.appsPageHint())
-		return nil
+		return false, nil
 	}
 	cfg, err := s.FlowConfig(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	// The origin matched: revoke where the token's record says, the way its
 	// client authenticated then.
@@ -117,13 +123,15 @@ func (s *Session) revoke(ctx context.Context, t *persist.Token) error {
 	cfg.ClientAuth = orElse(s.svc.ClientAuth, t.ClientAuth)
 	if cfg.Endpoints.RevokeURL == "" {
 		s.ui.say("The server of %q has no revocation endpoint: its refresh token stays valid there until it expires or you revoke it at the provider%s.", s.svc.Name, s.appsPageHint())
-		return nil
+		return false, nil
 	}
 	if t.RefreshToken != "" {
 		// Revoking the refresh token also ends its access tokens (RFC 7009 §2.1).
-		return cfg.Revoke(ctx, t.RefreshToken, "refresh_token")
+		err = cfg.Revoke(ctx, t.RefreshToken, "refresh_token")
+	} else {
+		err = cfg.Revoke(ctx, t.AccessToken, "access_token")
 	}
-	return cfg.Revoke(ctx, t.AccessToken, "access_token")
+	return err == nil, err
 }
 
 // appsPageHint names where the provider lists authorized applications,

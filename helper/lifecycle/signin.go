@@ -136,6 +136,7 @@ func (s *Session) runFlow(ctx context.Context, cfg *flow.Config, who asker, askK
 		Paste:        paste,
 		PasteHint:    who.open == nil || s.set.Env("SSH_CONNECTION") != "" || s.set.Env("SSH_TTY") != "",
 		AskKeep:      askKeep,
+		Label:        s.Label(),
 		OnlyOnceNote: fmt.Sprintf("For %v, programs without a terminal will not open another sign-in for %s; run '%s' in a terminal to sign in sooner.", s.cooldown(), s.svc.Name, s.LoginCommand()),
 	})
 }
