@@ -3,9 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
+	"oauth2cred/helper"
 	"oauth2cred/helper/exit"
+	"oauth2cred/helper/lifecycle"
+	"oauth2cred/helper/service"
 
 	"github.com/urfave/cli/v2"
 )
@@ -29,10 +33,114 @@ func completion(app *cli.App, shell string, nargs int, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		_, err = io.WriteString(w, s)
+		_, err = io.WriteString(w, s+fishValues())
 		return err
 	}
 	return &exit.Error{Code: exit.Usage, Msg: fmt.Sprintf("completion for %q is not available; choose bash, zsh or fish", shell)}
+}
+
+// completeValues answers a completion request for a flag's value (the
+// shells ask "oauth2cred … --service --generate-bash-completion"): the
+// services of the config file and the token directory, the accounts of
+// the service named, or the words a flag allows. ok is false when the
+// request is not for such a value.
+func completeValues(args []string, w io.Writer) (ok bool) {
+	n := len(args)
+	if n < 3 || args[n-1] != "--generate-bash-completion" || !strings.HasPrefix(args[n-2], "--") {
+		return false
+	}
+	flag := strings.TrimPrefix(args[n-2], "--")
+	var values []string
+	switch flag {
+	case "service", "account":
+		set, err := completionSettings(args[:n-2])
+		if err != nil {
+			return true
+		}
+		values = savedNames(set, flag == "account")
+	case "format":
+		values = helper.TokenFormats
+		if len(args) > 1 && args[1] == "status" {
+			values = helper.StatusFormats
+		}
+	case "preset":
+		values = service.PresetNames()
+	default:
+		v, ok := service.Choices[flag]
+		if !ok {
+			return false
+		}
+		values = v
+	}
+	for _, v := range values {
+		fmt.Fprintln(w, v)
+	}
+	return true
+}
+
+// completionSettings reads the flags that locate the files (--config,
+// --token-dir, --service) from the words typed so far.
+func completionSettings(words []string) (*lifecycle.Settings, error) {
+	set := &lifecycle.Settings{Stderr: io.Discard}
+	for i := 0; i+1 < len(words); i++ {
+		switch words[i] {
+		case "--config":
+			set.ConfigPath = words[i+1]
+		case "--token-dir":
+			set.TokenDir = words[i+1]
+		case "--service":
+			set.Service = words[i+1]
+		}
+	}
+	return set, nil
+}
+
+// savedNames are the service names of the config file and the token
+// directory, or (accounts) the accounts saved for set.Service.
+func savedNames(set *lifecycle.Settings, accounts bool) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(v string) {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	if !accounts {
+		if cfg, err := set.Config(); err == nil {
+			for _, n := range cfg.Names() {
+				add(n)
+			}
+		}
+	}
+	keys, _ := set.Store().Services()
+	for _, k := range keys {
+		name, account := lifecycle.SplitKey(k)
+		switch {
+		case !accounts:
+			add(name)
+		case name == set.Service:
+			add(account)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// fishValues makes fish ask oauth2cred for the values of the flags that
+// take names or a few words (completeValues).
+func fishValues() string {
+	var b strings.Builder
+	b.WriteString("\n# values: oauth2cred answers for them\n")
+	names := []string{"service", "account", "format", "preset"}
+	for k := range service.Choices {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "complete -c oauth2cred -l %s -x -a '(set -l t (commandline -opc); $t --generate-bash-completion 2>/dev/null)'\n", n)
+	}
+	return b.String()
 }
 
 const bashCompletion = `# oauth2cred completion for bash: source <(oauth2cred completion bash)

@@ -21,6 +21,9 @@ func main() {
 	started := time.Now()
 	args := os.Args
 	entry := strings.TrimSuffix(filepath.Base(args[0]), ".exe")
+	if completeValues(args, os.Stdout) {
+		return
+	}
 	if versionCall(entry, args) {
 		if entry != "git-credential-oauth2cred" && entry != "docker-credential-oauth2cred" {
 			entry = "oauth2cred"

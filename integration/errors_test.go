@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"oauth2cred/integration/op"
+	"oauth2cred/persist"
 	"strings"
 	"testing"
 	"time"
@@ -175,6 +177,35 @@ func TestNewcomerCommands(t *testing.T) {
 	if r.code != 0 || r.stdout != "token\n--format\n" {
 		t.Fatalf("bash completion: %q\n%s", r.stdout, r.stderr)
 	}
+	// Values: the services of the config file and the token directory,
+	// the accounts saved for a service, the words of enumerated flags.
+	cfg := filepath.Join(w.home, ".config", "oauth2cred")
+	os.MkdirAll(cfg, 0o700)
+	os.WriteFile(filepath.Join(cfg, "config.toml"), []byte("[services.work-gitlab]\nclient_id = \"a\"\nissuer = \"https://login.example.com\"\n[services.api]\nclient_id = \"b\"\nissuer = \"https://login.example.com\"\n"), 0o600)
+	compTokens := filepath.Join(w.home, "completion-tokens")
+	saved := persist.Dir{Path: compTokens}
+	for _, key := range []string{"saved-only", "api@alice", "api@bob"} {
+		if err := saved.Save(key, &persist.Token{AccessToken: "x", TokenType: "Bearer"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ words, want string }{
+		{"oauth2cred token --service ''", "api saved-only work-gitlab"},
+		{"oauth2cred token --service api --account ''", "alice bob"},
+		{"oauth2cred token --format ''", "token header json env"},
+		{"oauth2cred status --format ''", "table json"},
+		{"oauth2cred login --flow d", "device"},
+		{"oauth2cred login --client-auth ''", "basic post"},
+		{"oauth2cred setup git --preset gi", "github gitlab gitea"},
+	} {
+		r := w.bash(t, []string{"OAUTH2CRED_TOKEN_DIR=" + compTokens}, `source <(oauth2cred completion bash); COMP_WORDS=(`+tc.words+`); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _oauth2cred_complete; echo "${COMPREPLY[@]}"`)
+		if got := strings.Fields(r.stdout); r.code != 0 || !sameWords(got, strings.Fields(tc.want)) {
+			t.Errorf("bash completion of %s: %q, want %q\n%s", tc.words, r.stdout, tc.want, r.stderr)
+		}
+	}
+	if r := w.run("completion", "fish"); !strings.Contains(r.stdout, "complete -c oauth2cred -l service -x -a") {
+		t.Errorf("fish completion does not complete --service's values:\n%s", r.stdout)
+	}
 	r = w.run("help", "config")
 	if r.code != 0 || !strings.Contains(r.stdout, "client_id") || !strings.Contains(r.stdout, "redirect_url") {
 		t.Fatalf("help config: exit %d\n%s", r.code, r.stdout)
@@ -266,4 +297,11 @@ func TestSmallMistakesSaidRight(t *testing.T) {
 	if len(left) != 0 {
 		t.Errorf("after logout: %v", left)
 	}
+}
+
+func sameWords(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

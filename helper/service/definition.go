@@ -178,6 +178,18 @@ func (s *Service) defaults() {
 	}
 }
 
+// Choices are the words each setting that takes one of a few words
+// allows, by flag name: checked here, offered by shell completion.
+var Choices = map[string][]string{
+	"method":                  {"post", "get"},
+	"flow":                    {"auto", "browser", "device", "client-credentials", "token-exchange"},
+	"token-type":              {"access_token", "id_token"},
+	"storage":                 {"file", "keyring"},
+	"client-auth":             {"basic", "post"},
+	"client-assertion-source": {"github-actions", "gitlab", "env"},
+	"subject-token-source":    {"github-actions", "gitlab", "env"},
+}
+
 // checkChoices checks the settings that take one of a few words, and the
 // client id every flow needs.
 func (s *Service) checkChoices() error {
@@ -185,13 +197,13 @@ func (s *Service) checkChoices() error {
 		flag, value string
 		allowed     []string
 	}{
-		{"--method", s.Method, []string{"post", "get"}},
-		{"--flow", s.Flow, []string{"auto", "browser", "device", "client-credentials", "token-exchange"}},
-		{"--token-type", s.TokenType, []string{"access_token", "id_token"}},
-		{"storage", s.Storage, []string{"file", "keyring"}},
-		{"--client-auth", orElse(s.ClientAuth, "basic"), []string{"basic", "post"}},
-		{"--client-assertion-source", orElse(s.ClientAssertionSource, "env"), []string{"github-actions", "gitlab", "env"}},
-		{"--subject-token-source", orElse(s.SubjectTokenSource, "env"), []string{"github-actions", "gitlab", "env"}},
+		{"--method", s.Method, Choices["method"]},
+		{"--flow", s.Flow, Choices["flow"]},
+		{"--token-type", s.TokenType, Choices["token-type"]},
+		{"storage", s.Storage, Choices["storage"]},
+		{"--client-auth", orElse(s.ClientAuth, "basic"), Choices["client-auth"]},
+		{"--client-assertion-source", orElse(s.ClientAssertionSource, "env"), Choices["client-assertion-source"]},
+		{"--subject-token-source", orElse(s.SubjectTokenSource, "env"), Choices["subject-token-source"]},
 	}
 	for _, c := range checks {
 		if !slices.Contains(c.allowed, c.value) {
