@@ -63,7 +63,8 @@ func main() {
 		if fixed, ok := flagsBeforeCommand(app, args, msg); ok {
 			msg = fixed
 		}
-		if code == exit.Usage && !strings.Contains(msg, "--help") {
+		if code == exit.Usage && !strings.Contains(msg, "--help") && !strings.Contains(msg, "; see '") {
+			// One hint a line: a message that names its own help keeps it.
 			msg += "; see '" + commandPath(app, args) + " --help'"
 		}
 		fmt.Fprintf(os.Stderr, "oauth2cred: %s\n", red.Redact(msg))

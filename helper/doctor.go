@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -24,10 +25,14 @@ import (
 func Doctor(ctx context.Context, set *lifecycle.Settings, stdout io.Writer) error {
 	d := &doctor{out: set.Redact.Writer(stdout)}
 	path, explicit := set.ConfigFile()
-	if _, err := service.Load(path, explicit); err != nil {
+	_, statErr := os.Stat(path)
+	switch _, err := service.Load(path, explicit); {
+	case err != nil:
 		d.fail("config file", "%v", err)
-	} else {
-		d.ok("config file", "%s parses (or is absent)", path)
+	case statErr != nil:
+		d.ok("config file", "%s does not exist (services come from flags, the environment and saved tokens)", path)
+	default:
+		d.ok("config file", "%s parses", path)
 	}
 	name := set.Service
 	if name == "" {

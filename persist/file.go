@@ -22,8 +22,22 @@ var ErrNotFound = errors.New("no saved token")
 var ErrUnsafe = errors.New("unsafe token file")
 
 func unsafe(format string, a ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrUnsafe}, a...)...)
+	return &unsafeError{"unsafe token file: " + fmt.Sprintf(format, a...)}
 }
+
+// unsafeFor is unsafe, naming a directory as one.
+func unsafeFor(st fs.FileInfo, format string, a ...any) error {
+	if st != nil && st.IsDir() {
+		return &unsafeError{"unsafe token directory: " + fmt.Sprintf(format, a...)}
+	}
+	return unsafe(format, a...)
+}
+
+// unsafeError is an ErrUnsafe that says what it is about.
+type unsafeError struct{ msg string }
+
+func (e *unsafeError) Error() string        { return e.msg }
+func (e *unsafeError) Is(target error) bool { return target == ErrUnsafe }
 
 // Dir is a directory of token files, one `.<service>-token` per service.
 type Dir struct {

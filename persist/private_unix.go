@@ -13,14 +13,14 @@ import (
 // private_windows.go).
 func checkOwned(path string, st fs.FileInfo, forbidden fs.FileMode, fix string) error {
 	if uid, ok := ownerOf(st); ok && uid != os.Geteuid() {
-		return unsafe("%s belongs to another user (uid %d); if it is yours, run 'chown %d %s', else remove it", path, uid, os.Geteuid(), path)
+		return unsafeFor(st, "%s belongs to another user (uid %d); if it is yours, run 'chown %d %s', else remove it", path, uid, os.Geteuid(), path)
 	}
 	if perm := st.Mode().Perm(); perm&forbidden != 0 {
 		what := "readable by others"
 		if forbidden == 0o022 {
 			what = "writable by others"
 		}
-		return unsafe("%s is %s (mode %04o); run '%s %s'%s", path, what, st.Mode().Perm(), fix, path, leakAdvice(st))
+		return unsafeFor(st, "%s is %s (mode %04o); run '%s %s'%s", path, what, st.Mode().Perm(), fix, path, leakAdvice(st))
 	}
 	return nil
 }

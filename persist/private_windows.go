@@ -21,7 +21,7 @@ func checkOwned(path string, st fs.FileInfo, forbidden fs.FileMode, _ string) er
 		return fmt.Errorf("cannot read the permissions of %s: %v", path, err)
 	}
 	if why := daclProblem(owner, user, acl, forbidden&0o044 != 0, forbidden&0o022 != 0); why != "" {
-		return unsafe("%s %s; run '%s'%s", path, why, icaclsFix(path, st.IsDir()), leakAdvice(st))
+		return unsafeFor(st, "%s %s; run '%s'%s", path, why, icaclsFix(path, st.IsDir()), leakAdvice(st))
 	}
 	return nil
 }

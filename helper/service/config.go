@@ -139,6 +139,11 @@ func parseProblem(data []byte, pe toml.ParseError) string {
 	if strings.Contains(line, "secret") || strings.Contains(strings.ToLower(pe.LastKey), "secret") {
 		return "the value there is not valid TOML (put strings in double quotes); it is not shown, as it may be a secret"
 	}
+	if strings.HasPrefix(pe.Message, "expected value but found") {
+		// BurntSushi quotes what follows its first letter ("ative" for
+		// native): say what a value is instead.
+		return fmt.Sprintf("the value of %s is not one TOML takes: put a string in double quotes (\"…\"), or write a number, true, false, a [list] or a { table }", strings.TrimSpace(strings.SplitN(line, "=", 2)[0]))
+	}
 	return pe.Message
 }
 
