@@ -80,6 +80,8 @@ Try, in another terminal:
   oauth2cred status
   git -c credential.helper= -c credential.helper="!oauth2cred git --config %s --service demo" clone %s/project.git
   kubectl --kubeconfig %s get --raw /version
+  (the API stub accepts the provider's access tokens: the service's default
+   token_type; an ID token, token_type = "id_token", it answers with 401)
 
 Ctrl-C stops everything and removes %s.
 `, provider.Issuer, op.User+"@127.0.0.1", op.Alice, op.Bob, op.Password, cfg, indent(config), bin, tokens, cfg, cfg, cfg, gs.URL, kubeconfig, work)

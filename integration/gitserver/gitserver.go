@@ -116,7 +116,12 @@ func (s *Server) NewRepo(name string) error {
 		{"-C", bare, "config", "http.receivepack", "true"},
 		{"init", "-q", "-b", "main", work},
 		{"-C", work, "-c", "user.name=seed", "-c", "user.email=seed@example.com", "commit", "-q", "--allow-empty", "-m", "first"},
+		{"-C", work, "add", "README.md"},
+		{"-C", work, "-c", "user.name=seed", "-c", "user.email=seed@example.com", "commit", "-q", "-m", "A file, so that a clone shows something"},
 		{"-C", work, "push", "-q", bare, "main"},
+	}
+	if err := os.WriteFile(filepath.Join(work, "README.md"), []byte("# "+name+"\n\nCloned through oauth2cred's credential helper.\n"), 0o644); err != nil {
+		return err
 	}
 	for _, args := range steps {
 		cmd := exec.Command("git", args...)
