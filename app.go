@@ -24,7 +24,8 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 	// One set of flag values serves every command: a process runs one
 	// command (with its parent), and building 33 flags per command was most
 	// of the CLI's start-up cost.
-	flags := allFlags()
+	flags := flagsFor("token") // the same groups serve every command that signs in
+	dryRun := boolean(&cli.BoolFlag{Name: "dry-run", Usage: "print what would be written, change nothing"})
 	withSettings := func(action func(*cli.Context, *lifecycle.Settings) error) cli.ActionFunc {
 		return withSettingsAt(started, red, action)
 	}
@@ -118,7 +119,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				Usage:       "revoke the saved token at the server and delete it",
 				UsageText:   "oauth2cred logout --service NAME",
 				Description: "Revokes the refresh token (RFC 7009) when the server has a revocation endpoint,\nthen deletes the token file and the keyring entry. A file refused as unsafe is\nrevoked all the same. --account picks an account, --all-accounts takes every one.\n\nExamples:\n  oauth2cred logout --service github\n  oauth2cred logout --service work-gitlab --all-accounts",
-				Flags:       flags,
+				Flags:       flagsFor("logout"),
 				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 					return helper.Logout(c.Context, set)
 				}),
@@ -128,20 +129,20 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				Usage:       "list saved tokens: service, account, identity, expiry, refresh token, scopes, where kept (never a token)",
 				UsageText:   "oauth2cred status [--format table|json] [--token-dir DIR]",
 				Description: "Examples:\n  oauth2cred status\n  oauth2cred status --format json | jq -r '.[] | select(.expired) | .service'",
-				Flags:       append(flags[:len(flags):len(flags)], str(&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table (with a header) or json (one array)"})),
+				Flags:       append(flagsFor("status"), str(&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table (with a header) or json (one array)"})),
 				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 					return helper.Status(set, c.String("format"), os.Stdout)
 				}),
 			},
 			{
 				Name:      "setup",
-				Usage:     "print configuration for a client",
-				UsageText: "oauth2cred setup kubectl --service NAME [service flags]",
+				Usage:     "write git's, docker's or kubectl's configuration for a service (undo with unsetup)",
+				UsageText: "oauth2cred setup git|docker|kubectl --service NAME [--dry-run] [service flags]",
 				Flags:     flags,
 				Subcommands: []*cli.Command{{
 					Name:      "git",
 					Usage:     "make oauth2cred git's credential helper for the service's hosts",
-					UsageText: "oauth2cred setup git --service NAME [--global|--local] [--dry-run] [service flags]",
+					UsageText: "oauth2cred setup git [--service NAME] [--global|--local] [--dry-run] [service flags]",
 					Description: "Writes, for every host of the service, an empty credential.<url>.helper line (so a\n" +
 						"storage helper configured before cannot answer first) and the oauth2cred line, and\n" +
 						"the service to the config file when flags define it. 'oauth2cred unsetup git'\n" +
@@ -161,7 +162,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 						"and its mode, writing through a link; --dry-run prints only those entries. The binary must be\n" +
 						"on PATH as docker-credential-oauth2cred (a warning says so when it is not).\n\n" +
 						"Example:\n  oauth2cred setup docker --service registry --dry-run",
-					Flags: setupCmdFlags,
+					Flags: append(flags[:len(flags):len(flags)], dryRun),
 					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 						return helper.SetupDocker(set, c.Bool("dry-run"), os.Stdout, true)
 					}),
@@ -177,7 +178,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 						"suffix). Both files are edited through their parsers and read back; every other user, cluster\n" +
 						"and context stays byte for byte, the original is kept as <file>.bak, a link is written through;\n" +
 						"--dry-run prints the change with secrets as [redacted].",
-					Flags: append(setupCmdFlags[:len(setupCmdFlags):len(setupCmdFlags)],
+					Flags: append(flags[:len(flags):len(flags)], dryRun,
 						boolean(&cli.BoolFlag{Name: "from-kubelogin", Usage: "convert the kubeconfig's kubelogin users"}),
 						str(&cli.StringFlag{Name: "kubeconfig", Usage: "the kubeconfig `FILE` to convert (default: $KUBECONFIG's first, else ~/.kube/config)"})),
 					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
@@ -205,12 +206,12 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 			{
 				Name:      "unsetup",
 				Usage:     "undo setup",
-				UsageText: "oauth2cred unsetup git --service NAME [--global|--local] [--dry-run]",
+				UsageText: "oauth2cred unsetup git|docker [--service NAME] [--dry-run]",
 				Flags:     flags,
 				Subcommands: []*cli.Command{{
 					Name:      "git",
 					Usage:     "remove exactly the git lines 'setup git' wrote",
-					UsageText: "oauth2cred unsetup git --service NAME [--global|--local] [--dry-run]",
+					UsageText: "oauth2cred unsetup git [--service NAME] [--global|--local] [--dry-run]",
 					Flags:     setupCmdFlags,
 					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 						return helper.UnsetupGit(set, gitSetup(c), os.Stdout)
@@ -219,7 +220,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 					Name:      "docker",
 					Usage:     "remove exactly the credHelpers entries 'setup docker' wrote",
 					UsageText: "oauth2cred unsetup docker --service NAME [--dry-run]",
-					Flags:     setupCmdFlags,
+					Flags:     append(flags[:len(flags):len(flags)], dryRun),
 					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 						return helper.SetupDocker(set, c.Bool("dry-run"), os.Stdout, false)
 					}),
@@ -250,7 +251,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 					Name:      "path",
 					Usage:     "print the config file in use (stdout) and whether it exists (stderr)",
 					UsageText: "oauth2cred config path [--config FILE]",
-					Flags:     flags,
+					Flags:     []cli.Flag{configFlag()},
 					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 						return helper.ConfigPath(set, os.Stdout)
 					}),
@@ -258,7 +259,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 					Name:      "edit",
 					Usage:     "open the config file in $VISUAL or $EDITOR (creating it with an example), and check it afterwards",
 					UsageText: "oauth2cred config edit [--config FILE]",
-					Flags:     flags,
+					Flags:     []cli.Flag{configFlag()},
 					Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {
 						return helper.ConfigEdit(set)
 					}),
@@ -284,6 +285,12 @@ func setupFlags() []cli.Flag {
 		boolean(&cli.BoolFlag{Name: "local", Usage: "write to this repository's git configuration"}),
 		boolean(&cli.BoolFlag{Name: "dry-run", Usage: "print what would be written, change nothing"}),
 	}
+}
+
+// configFlag is --config alone, for the commands about the config file.
+func configFlag() cli.Flag {
+	f, _ := lookupFlag("config")
+	return str(&cli.StringFlag{Name: f.name, Usage: f.usage})
 }
 
 func gitSetup(c *cli.Context) helper.GitSetup {

@@ -32,10 +32,24 @@ const (
 	kDuration
 )
 
-// flagSpec describes one flag every command takes.
+// flagGroup is the group a flag belongs to: help shows flags by group,
+// and a command takes the groups that apply to it (commandGroups).
+type flagGroup string
+
+const (
+	gService  flagGroup = "Service"
+	gAuth     flagGroup = "Client authentication"
+	gExchange flagGroup = "CI and token exchange"
+	gNetwork  flagGroup = "Network"
+	gStore    flagGroup = "Storage and prompts"
+	gLogout   flagGroup = "Logout"
+)
+
+// flagSpec describes one flag of the commands.
 type flagSpec struct {
 	name  string
 	kind  flagKind
+	group flagGroup
 	usage string
 }
 
@@ -44,77 +58,100 @@ type flagSpec struct {
 // after the operation): urfave/cli's flags are made from it, and the hot
 // path parses with it. A static array: it costs nothing at start-up.
 var flagTable = [...]flagSpec{
-	{"service", kString, "service `NAME` ([A-Za-z0-9._-]{1,64}; env OAUTH2CRED_SERVICE)"},
-	{"account", kString, "which `ACCOUNT` of the service (default: the default account; for git, the URL's user name)"},
-	{"all-accounts", kBool, "logout: every account of the service"},
-	{"preset", kString, "built-in provider: github, gitlab, google, microsoft, gitea, forgejo, codeberg, bitbucket"},
-	{"client-id", kString, "OAuth client id (env OAUTH2CRED_CLIENT_ID)"},
-	{"client-secret", kString, "OAuth client secret; prefer --client-secret-file (env OAUTH2CRED_CLIENT_SECRET)"},
-	{"client-secret-file", kString, "read the client secret from `FILE`"},
-	{"client-auth", kString, "how the client secret is sent, basic or post, for every request (default: what the server accepts, Basic first)"},
-	{"client-key-file", kString, "PEM private key `FILE` (RSA or P-256): authenticate with private_key_jwt, no secret"},
-	{"client-key-id", kString, "kid of --client-key-file as registered at the provider"},
-	{"client-assertion-file", kString, "signed JWT `FILE` sent as client_assertion, re-read on every request (projected tokens rotate)"},
-	{"client-assertion-source", kString, "where the client assertion comes from: github-actions, gitlab or env"},
-	{"client-assertion-env", kString, "`VARIABLE` holding the JWT, for the gitlab and env sources (an id_tokens: entry)"},
-	{"client-assertion-audience", kString, "audience to ask GitHub Actions for (default: the issuer)"},
-	{"subject-token-file", kString, "token-exchange: the token to exchange, from `FILE` (re-read every time)"},
-	{"subject-token-source", kString, "token-exchange: github-actions, gitlab or env"},
-	{"subject-token-env", kString, "token-exchange: `VARIABLE` holding the token (gitlab and env sources)"},
-	{"subject-token-type", kString, "token-exchange: subject_token_type (default urn:ietf:params:oauth:token-type:jwt)"},
-	{"audience", kString, "token-exchange: audience of the token asked for"},
-	{"resource", kString, "token-exchange: resource of the token asked for"},
-	{"requested-token-type", kString, "token-exchange: requested_token_type (default …:access_token)"},
-	{"auth-url", kString, "authorization endpoint"},
-	{"token-url", kString, "token endpoint"},
-	{"refresh-url", kString, "endpoint for the refresh grant (default: the token endpoint)"},
-	{"device-url", kString, "device authorization endpoint (RFC 8628)"},
-	{"revoke-url", kString, "revocation endpoint (RFC 7009)"},
-	{"issuer", kString, "issuer `URL`; discovery fills every endpoint not given"},
-	{"scope", kList, "scope to ask for (repeatable; also space- or comma-separated)"},
-	{"method", kString, "how the token endpoint is called: post (RFC 6749) or get (legacy servers)"},
-	{"param", kList, "extra authorization parameter `key=value` (repeatable), e.g. access_type=offline"},
-	{"flow", kString, "auto, browser, device, client-credentials or token-exchange"},
-	{"host", kList, "host this service answers git for (repeatable; default: the host of the auth URL or issuer)"},
-	{"registry-username", kString, "user name handed to container tools (default: --username; google: oauth2accesstoken)"},
-	{"username", kString, "username handed to git (default oauth2)"},
-	{"token-type", kString, "token handed out: access_token or id_token"},
-	{"redirect-port", kInt, "loopback port for the browser flow (default: any free port)"},
-	{"redirect-url", kList, "exact redirect `URL` registered at the provider, http://127.0.0.1:PORT/PATH or http://localhost:PORT/PATH (repeatable: tried in order until a port is free)"},
-	{"ca-file", kString, "PEM `FILE` of extra CAs for the OAuth server"},
-	{"insecure-skip-tls-verify", kBool, "do not verify the OAuth server's certificate (warns every time)"},
-	{"git-bearer", kBool, "answer git >= 2.46 with an Authorization: Bearer credential"},
-	{"allow-no-expiry", kBool, "accept tokens without expires_in, used until a server rejects them (the github preset sets it)"},
-	{"token-dir", kString, "where .<service>-token files live (env OAUTH2CRED_TOKEN_DIR; default $XDG_STATE_HOME/oauth2cred, on Windows %LOCALAPPDATA%\\oauth2cred)"},
-	{"keyring", kBool, "mirror every saved token into the OS keyring"},
-	{"keyring-only", kBool, "keep tokens only in the OS keyring, never in a file"},
-	{"save", kBool, "save a new token without asking"},
-	{"no-save", kBool, "never save a new token"},
-	{"non-interactive", kBool, "never prompt or open a browser; exit 3 when a person is needed"},
-	{"no-browser", kBool, "do not open a browser; print the address instead"},
-	{"config", kString, "config `FILE` (default $XDG_CONFIG_HOME/oauth2cred/config.toml, on Windows %APPDATA%\\oauth2cred\\config.toml)"},
-	{"timeout", kDuration, "limit for each server request (default 30s)"},
-	{"login-timeout", kDuration, "limit for the person's part of a sign-in, save prompt included (default 5m)"},
-	{"cooldown", kDuration, "after an abandoned sign-in, calls without a terminal fail fast for this long (default 10m)"},
-	{"verbose", kBool, "log each request to stderr, secrets redacted"},
+	{"service", kString, gService, "service `NAME` ([A-Za-z0-9._-]{1,64}; env OAUTH2CRED_SERVICE)"},
+	{"account", kString, gService, "which `ACCOUNT` of the service (default: the default account; for git, the URL's user name)"},
+	{"all-accounts", kBool, gLogout, "logout: every account of the service"},
+	{"preset", kString, gService, "built-in provider: github, gitlab, google, microsoft, gitea, forgejo, codeberg, bitbucket"},
+	{"client-id", kString, gService, "OAuth client id (env OAUTH2CRED_CLIENT_ID)"},
+	{"client-secret", kString, gAuth, "OAuth client secret; prefer --client-secret-file (env OAUTH2CRED_CLIENT_SECRET)"},
+	{"client-secret-file", kString, gAuth, "read the client secret from `FILE`"},
+	{"client-auth", kString, gAuth, "how the client secret is sent, basic or post, for every request (default: what the server accepts, Basic first)"},
+	{"client-key-file", kString, gAuth, "PEM private key `FILE` (RSA or P-256): authenticate with private_key_jwt, no secret"},
+	{"client-key-id", kString, gAuth, "kid of --client-key-file as registered at the provider"},
+	{"client-assertion-file", kString, gAuth, "signed JWT `FILE` sent as client_assertion, re-read on every request (projected tokens rotate)"},
+	{"client-assertion-source", kString, gAuth, "where the client assertion comes from: github-actions, gitlab or env"},
+	{"client-assertion-env", kString, gAuth, "`VARIABLE` holding the JWT, for the gitlab and env sources (an id_tokens: entry)"},
+	{"client-assertion-audience", kString, gAuth, "audience to ask GitHub Actions for (default: the issuer)"},
+	{"subject-token-file", kString, gExchange, "token-exchange: the token to exchange, from `FILE` (re-read every time)"},
+	{"subject-token-source", kString, gExchange, "token-exchange: github-actions, gitlab or env"},
+	{"subject-token-env", kString, gExchange, "token-exchange: `VARIABLE` holding the token (gitlab and env sources)"},
+	{"subject-token-type", kString, gExchange, "token-exchange: subject_token_type (default urn:ietf:params:oauth:token-type:jwt)"},
+	{"audience", kString, gExchange, "token-exchange: audience of the token asked for"},
+	{"resource", kString, gExchange, "token-exchange: resource of the token asked for"},
+	{"requested-token-type", kString, gExchange, "token-exchange: requested_token_type (default …:access_token)"},
+	{"auth-url", kString, gService, "authorization endpoint"},
+	{"token-url", kString, gService, "token endpoint"},
+	{"refresh-url", kString, gService, "endpoint for the refresh grant (default: the token endpoint)"},
+	{"device-url", kString, gService, "device authorization endpoint (RFC 8628)"},
+	{"revoke-url", kString, gService, "revocation endpoint (RFC 7009)"},
+	{"issuer", kString, gService, "issuer `URL`; discovery fills every endpoint not given"},
+	{"scope", kList, gService, "scope to ask for (repeatable; also space- or comma-separated)"},
+	{"method", kString, gService, "how the token endpoint is called: post (RFC 6749) or get (legacy servers)"},
+	{"param", kList, gService, "extra authorization parameter `key=value` (repeatable), e.g. access_type=offline"},
+	{"flow", kString, gService, "auto, browser, device, client-credentials or token-exchange"},
+	{"host", kList, gService, "host this service answers git for (repeatable; default: the host of the auth URL or issuer)"},
+	{"registry-username", kString, gService, "user name handed to container tools (default: --username; google: oauth2accesstoken)"},
+	{"username", kString, gService, "username handed to git (default oauth2)"},
+	{"token-type", kString, gService, "token handed out: access_token or id_token"},
+	{"redirect-port", kInt, gService, "loopback port for the browser flow (default: any free port)"},
+	{"redirect-url", kList, gService, "exact redirect `URL` registered at the provider, http://127.0.0.1:PORT/PATH or http://localhost:PORT/PATH (repeatable: tried in order until a port is free)"},
+	{"ca-file", kString, gNetwork, "PEM `FILE` of extra CAs for the OAuth server"},
+	{"insecure-skip-tls-verify", kBool, gNetwork, "do not verify the OAuth server's certificate (warns every time)"},
+	{"git-bearer", kBool, gService, "answer git >= 2.46 with an Authorization: Bearer credential"},
+	{"allow-no-expiry", kBool, gService, "accept tokens without expires_in, used until a server rejects them (the github preset sets it)"},
+	{"token-dir", kString, gStore, "where .<service>-token files live (env OAUTH2CRED_TOKEN_DIR; default $XDG_STATE_HOME/oauth2cred, on Windows %LOCALAPPDATA%\\oauth2cred)"},
+	{"keyring", kBool, gStore, "mirror every saved token into the OS keyring"},
+	{"keyring-only", kBool, gStore, "keep tokens only in the OS keyring, never in a file"},
+	{"save", kBool, gStore, "save a new token without asking"},
+	{"no-save", kBool, gStore, "never save a new token"},
+	{"non-interactive", kBool, gStore, "never prompt or open a browser; exit 3 when a person is needed"},
+	{"no-browser", kBool, gStore, "do not open a browser; print the address instead"},
+	{"config", kString, gStore, "config `FILE` (default $XDG_CONFIG_HOME/oauth2cred/config.toml, on Windows %APPDATA%\\oauth2cred\\config.toml)"},
+	{"timeout", kDuration, gNetwork, "limit for each server request (default 30s)"},
+	{"login-timeout", kDuration, gStore, "limit for the person's part of a sign-in, save prompt included (default 5m)"},
+	{"cooldown", kDuration, gStore, "after an abandoned sign-in, calls without a terminal fail fast for this long (default 10m)"},
+	{"verbose", kBool, gStore, "log each request to stderr, secrets redacted"},
 }
 
-// allFlags returns urfave/cli's flags for flagTable.
-func allFlags() []cli.Flag {
+// commandGroups are the flag groups each command takes; a command not
+// named takes none of them.
+var commandGroups = map[string][]flagGroup{
+	"token":   {gService, gAuth, gExchange, gNetwork, gStore},
+	"git":     {gService, gAuth, gExchange, gNetwork, gStore},
+	"kubectl": {gService, gAuth, gExchange, gNetwork, gStore},
+	"docker":  {gService, gAuth, gExchange, gNetwork, gStore},
+	"login":   {gService, gAuth, gExchange, gNetwork, gStore},
+	"logout":  {gService, gAuth, gExchange, gNetwork, gStore, gLogout},
+	"doctor":  {gService, gAuth, gExchange, gNetwork, gStore},
+	"setup":   {gService, gAuth, gExchange, gNetwork, gStore},
+	"unsetup": {gService, gAuth, gExchange, gNetwork, gStore},
+	"status":  {gStore},
+}
+
+// appliesTo says whether command cmd takes flag f.
+func appliesTo(cmd string, f flagSpec) bool {
+	return slices.Contains(commandGroups[cmd], f.group) || (cmd == "status" && f.name == "service")
+}
+
+// flagsFor returns urfave/cli's flags of command cmd, grouped for help.
+func flagsFor(cmd string) []cli.Flag {
 	out := make([]cli.Flag, 0, len(flagTable))
 	for _, f := range flagTable {
-		names := []string{f.name}
+		if !appliesTo(cmd, f) {
+			continue
+		}
+		names, cat := []string{f.name}, string(f.group)
 		switch f.kind {
 		case kString:
-			out = append(out, stringFlag{&cli.StringFlag{Name: f.name, Usage: f.usage}, names})
+			out = append(out, stringFlag{&cli.StringFlag{Name: f.name, Usage: f.usage, Category: cat}, names})
 		case kList:
-			out = append(out, stringsFlag{&cli.StringSliceFlag{Name: f.name, Usage: f.usage}, names})
+			out = append(out, stringsFlag{&cli.StringSliceFlag{Name: f.name, Usage: f.usage, Category: cat}, names})
 		case kBool:
-			out = append(out, boolFlag{&cli.BoolFlag{Name: f.name, Usage: f.usage}, names})
+			out = append(out, boolFlag{&cli.BoolFlag{Name: f.name, Usage: f.usage, Category: cat}, names})
 		case kInt:
-			out = append(out, intFlag{&cli.IntFlag{Name: f.name, Usage: f.usage}, names})
+			out = append(out, intFlag{&cli.IntFlag{Name: f.name, Usage: f.usage, Category: cat}, names})
 		case kDuration:
-			out = append(out, durationFlag{&cli.DurationFlag{Name: f.name, Usage: f.usage}, names})
+			out = append(out, durationFlag{&cli.DurationFlag{Name: f.name, Usage: f.usage, Category: cat}, names})
 		}
 	}
 	return out

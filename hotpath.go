@@ -83,7 +83,7 @@ func hotArgs(args []string) (cmd, op string, src argvSource, ok bool) {
 			spec, known = flagSpec{name: name, kind: kString}, true
 		}
 		switch {
-		case !known:
+		case !known || (name != "format" && !appliesTo(cmd, spec)):
 			return "", "", nil, false // help, --version, a mistake: urfave/cli says it
 		case spec.kind == kBool && !hasValue:
 			value = "true"

@@ -23,7 +23,7 @@ func viaCLI(t *testing.T, args []string) *lifecycle.Settings {
 		got = s
 		return err
 	}
-	flags := allFlags()
+	flags := flagsFor("token")
 	var ops []*cli.Command
 	for _, op := range []string{"get", "store", "erase"} {
 		ops = append(ops, &cli.Command{Name: op, Flags: flags, Action: capture})
