@@ -127,7 +127,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 			{
 				Name:        "status",
 				Usage:       "list saved tokens: service, account, identity, expiry, refresh token, scopes, where kept (never a token)",
-				UsageText:   "oauth2cred status [--format table|json] [--token-dir DIR]",
+				UsageText:   "oauth2cred status [--service NAME] [--format table|json] [--token-dir DIR]",
 				Description: "Examples:\n  oauth2cred status\n  oauth2cred status --format json | jq -r '.[] | select(.expired) | .service'",
 				Flags:       append(flagsFor("status"), str(&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table (with a header) or json (one array)"})),
 				Action: withSettings(func(c *cli.Context, set *lifecycle.Settings) error {

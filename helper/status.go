@@ -94,6 +94,9 @@ func Status(set *lifecycle.Settings, format string, stdout io.Writer) error {
 		e.Keyring = true
 		entries = append(entries, e)
 	}
+	if set.Service != "" { // status --service NAME: that service's accounts only
+		entries = slices.DeleteFunc(entries, func(e statusEntry) bool { return e.Service != set.Service })
+	}
 	if format == "json" {
 		if entries == nil {
 			entries = []statusEntry{}
