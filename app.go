@@ -34,6 +34,10 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 	// only when asked for, not on every cached call.
 	setupCmdFlags := append(flags[:len(flags):len(flags)], setupFlags()...)
 	cli.FlagStringer = flagString
+	if !strings.Contains(cli.CommandHelpTemplate, otherFlags) {
+		cli.CommandHelpTemplate += otherFlags
+		cli.SubcommandHelpTemplate += otherFlags
+	}
 	cli.VersionPrinter = func(*cli.Context) { fmt.Print(versionText("oauth2cred")) }
 	return &cli.App{
 		Name:        "oauth2cred",
@@ -286,6 +290,9 @@ func setupFlags() []cli.Flag {
 		boolean(&cli.BoolFlag{Name: "dry-run", Usage: "print what would be written, change nothing"}),
 	}
 }
+
+// otherFlags ends each command's help: it lists only its own flags.
+const otherFlags = "\nOther commands take other flags: 'oauth2cred COMMAND --help' lists each one's; 'oauth2cred help config' the config file's keys.\n"
 
 // configFlag is --config alone, for the commands about the config file.
 func configFlag() cli.Flag {

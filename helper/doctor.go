@@ -120,17 +120,33 @@ func gitDefined() []gitService {
 }
 
 type doctor struct {
-	out    io.Writer
-	failed int
+	out     io.Writer
+	failed  int
+	printed map[string]bool
 }
 
 func (d *doctor) ok(check, format string, a ...any) {
-	fmt.Fprintf(d.out, "✓ %s: %s\n", check, fmt.Sprintf(format, a...))
+	d.line(fmt.Sprintf("✓ %s: %s\n", check, fmt.Sprintf(format, a...)))
 }
 
 func (d *doctor) fail(check, format string, a ...any) {
-	d.failed++
-	fmt.Fprintf(d.out, "✗ %s: %s\n", check, fmt.Sprintf(format, a...))
+	if d.line(fmt.Sprintf("✗ %s: %s\n", check, fmt.Sprintf(format, a...))) {
+		d.failed++
+	}
+}
+
+// line prints a check's line once (the token directory is checked for
+// the call and for each service), and reports whether it was new.
+func (d *doctor) line(l string) bool {
+	if d.printed == nil {
+		d.printed = map[string]bool{}
+	}
+	if d.printed[l] {
+		return false
+	}
+	d.printed[l] = true
+	fmt.Fprint(d.out, l)
+	return true
 }
 
 func (d *doctor) result() error {
@@ -145,7 +161,11 @@ func (d *doctor) storeDir(dir persist.Dir) {
 		d.fail("token directory", "%v", err)
 		return
 	}
-	d.ok("token directory", "%s is yours and closed to others (or not made yet)", dir.Path)
+	if _, err := os.Stat(dir.Path); err != nil {
+		d.ok("token directory", "%s does not exist yet; the first save makes it, closed to others", dir.Path)
+		return
+	}
+	d.ok("token directory", "%s is yours and closed to others", dir.Path)
 }
 
 func (d *doctor) tokenFile(s *lifecycle.Session) {
