@@ -235,17 +235,8 @@ func (f durationFlag) Names() []string { return f.names }
 func str(f *cli.StringFlag) cli.Flag {
 	return stringFlag{f, append([]string{f.Name}, f.Aliases...)}
 }
-func strs(f *cli.StringSliceFlag) cli.Flag {
-	return stringsFlag{f, append([]string{f.Name}, f.Aliases...)}
-}
 func boolean(f *cli.BoolFlag) cli.Flag {
 	return boolFlag{f, append([]string{f.Name}, f.Aliases...)}
-}
-func integer(f *cli.IntFlag) cli.Flag {
-	return intFlag{f, append([]string{f.Name}, f.Aliases...)}
-}
-func duration(f *cli.DurationFlag) cli.Flag {
-	return durationFlag{f, append([]string{f.Name}, f.Aliases...)}
 }
 
 // flagSource is where the flags of one call were given: urfave/cli's

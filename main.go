@@ -85,9 +85,6 @@ func runApp(args []string, started time.Time, red *flow.Redactor) error {
 // secretFlags take a secret as their value.
 var secretFlags = []string{"client-secret"}
 
-// secretVars carry secrets in the environment.
-var secretVars = []string{"OAUTH2CRED_CLIENT_SECRET", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"}
-
 // callSecrets starts the call's redactor with the secrets on its command
 // line (in any of the flag's spellings: --x V, --x=V, -x V, -x=V) and in
 // its environment; the session adds the files and tokens it reads.
@@ -104,7 +101,7 @@ func callSecrets(args []string, getenv func(string) string) *flow.Redactor {
 			red.Add(args[i+1])
 		}
 	}
-	for _, v := range secretVars {
+	for _, v := range flow.SecretEnv {
 		red.Add(getenv(v))
 	}
 	return red

@@ -172,3 +172,7 @@ func base64Cores(sec string) []string {
 func isBase64(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_'
 }
+
+// SecretEnv are the variables of ours that carry secrets: redacted from
+// every message, and no browser, opener or other child inherits them.
+var SecretEnv = []string{"OAUTH2CRED_CLIENT_SECRET", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL"}

@@ -223,10 +223,7 @@ func Kubectl(ctx context.Context, set *lifecycle.Settings, execInfo string, stdo
 
 // KubeconfigUser prints a kubeconfig users: entry that runs this binary.
 func KubeconfigUser(set *lifecycle.Settings, stdout io.Writer, args []string) error {
-	name := set.Service
-	if name == "" {
-		name = set.Env("OAUTH2CRED_SERVICE")
-	}
+	name := set.ServiceName()
 	if err := service.ValidName(name); err != nil {
 		return err
 	}

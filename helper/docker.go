@@ -23,16 +23,15 @@ var DockerOps = []string{"get", "store", "erase", "list", "version"}
 // the answer on stdout too, with exit status 1 or more: docker shows it.
 func Docker(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reader, stdout io.Writer) error {
 	err := docker(ctx, set, op, stdin, stdout)
-	var ee *exit.Error
-	if err != nil && !(errors.As(err, &ee) && ee.Msg == notFoundMsg) {
+	if err != nil && !errors.Is(err, errNoRegistryService) {
 		fmt.Fprintln(stdout, set.Redact.Redact(err.Error()))
 	}
 	return err
 }
 
-// notFoundMsg marks the not-found answer, whose stdout line is the
-// protocol's own.
-const notFoundMsg = "no service serves this registry (its hosts, in --host or the config file)"
+// errNoRegistryService is the not-found answer, whose stdout line is the
+// protocol's own (dockerNotFound writes it).
+var errNoRegistryService = exit.Failf("no service serves this registry (its hosts, in --host or the config file)")
 
 func docker(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reader, stdout io.Writer) error {
 	switch op {
@@ -93,7 +92,7 @@ func docker(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Re
 // serves: the tool then tries its other credentials.
 func dockerNotFound(stdout io.Writer, host string) error {
 	fmt.Fprintln(stdout, protocol.DockerNotFound)
-	return &exit.Error{Code: exit.Failure, Msg: notFoundMsg}
+	return errNoRegistryService
 }
 
 // registryUser is the user name container tools get.

@@ -34,10 +34,7 @@ func Doctor(ctx context.Context, set *lifecycle.Settings, stdout io.Writer) erro
 	default:
 		d.ok("config file", "%s parses", path)
 	}
-	name := set.Service
-	if name == "" {
-		name = set.Env("OAUTH2CRED_SERVICE")
-	}
+	name := set.ServiceName()
 	if name != "" {
 		d.service(ctx, set)
 		return d.result()

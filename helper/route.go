@@ -67,5 +67,5 @@ func routeConfig(set *lifecycle.Settings, proto, host string) (string, error) {
 // every host: git's and docker's requests are routed by host, and setup
 // writes (or removes) that one line.
 func allHosts(set *lifecycle.Settings) bool {
-	return set.Service == "" && set.Env("OAUTH2CRED_SERVICE") == ""
+	return set.ServiceName() == ""
 }

@@ -20,9 +20,13 @@ const (
 type Error struct {
 	Code int
 	Msg  string
+	Err  error // what happened underneath, when it is an error of its own
 }
 
 func (e *Error) Error() string { return e.Msg }
+
+// Unwrap lets errors.Is and errors.As see the error underneath.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf makes an *Error with code.
 func Errorf(code int, format string, a ...any) *Error {
@@ -45,7 +49,7 @@ func Fail(err error) error {
 	if errors.As(err, &ee) {
 		return err
 	}
-	return &Error{Code: Failure, Msg: err.Error()}
+	return &Error{Code: Failure, Msg: err.Error(), Err: err}
 }
 
 // Code is the exit status err deserves: its own, or 1.

@@ -14,7 +14,7 @@ import (
 // in a service name, so no account can take another service's file, and the
 // account is escaped so that no two accounts share one.
 
-// key names the service's store for this call's account.
+// Key names the service's store for this call's account.
 func (s *Session) Key() string {
 	if s.account == "" {
 		return s.svc.Name
@@ -22,7 +22,7 @@ func (s *Session) Key() string {
 	return s.svc.Name + "@" + accountKey(s.account)
 }
 
-// label names the service and account for messages.
+// Label names the service and account for messages.
 func (s *Session) Label() string {
 	if s.account == "" {
 		return fmt.Sprintf("%q", s.svc.Name)
@@ -65,7 +65,7 @@ func SplitKey(key string) (service, account string) {
 	return service, account
 }
 
-// accounts lists the accounts of the service that have a token file, the
+// Accounts lists the accounts of the service that have a token file, the
 // default account ("") first.
 func (s *Session) Accounts() ([]string, error) {
 	keys, err := s.dir.Services()
@@ -81,7 +81,7 @@ func (s *Session) Accounts() ([]string, error) {
 	return out, nil
 }
 
-// selectAccount takes the account from git's username=, unless it is the
+// SelectAccount takes the account from git's username=, unless it is the
 // user name the service hands out anyway (oauth2, x-token-auth…).
 func (s *Session) SelectAccount(username string) error {
 	if username == "" || username == s.svc.Username {

@@ -19,7 +19,7 @@ import (
 // comparison that every hand-out (usable, alive), refresh (Token), keyring
 // restore (load) and revocation (revoke) goes through.
 
-// mismatch names what differs between t's origin and the service's
+// Mismatch names what differs between t's origin and the service's
 // configuration, or returns "" when t belongs to this service.
 func (s *Session) Mismatch(t *persist.Token) string {
 	svc := s.svc

@@ -52,7 +52,7 @@ type Settings struct {
 	config       *service.Config // the config file, once read
 }
 
-// store is the token directory. The seed's --token-dir . is the current
+// Store is the token directory. The seed's --token-dir . is the current
 // directory, which holds other things: that others may list it is warned
 // about when a token is saved there, not refused.
 func (s *Settings) Store() persist.Dir {
@@ -109,6 +109,15 @@ func (s *Settings) TokenPath() string {
 	return dir
 }
 
+// ServiceName is --service, else OAUTH2CRED_SERVICE: the service the call
+// names, "" when it names none.
+func (s *Settings) ServiceName() string {
+	if s.Service != "" {
+		return s.Service
+	}
+	return s.Env("OAUTH2CRED_SERVICE")
+}
+
 // Home is the person's home directory (platform.Home).
 func (s *Settings) Home() string { return platform.ThisHome(s.Env) }
 
@@ -138,10 +147,7 @@ func (s *Settings) Config() (*service.Config, error) {
 // flags, and says what defined the service: "config", "git config" (for a
 // git call, when the config file does not have it) or "flags".
 func (s *Settings) definition() (string, service.Definition, string, error) {
-	name := s.Service
-	if name == "" {
-		name = s.Env("OAUTH2CRED_SERVICE")
-	}
+	name := s.ServiceName()
 	if err := service.ValidName(name); err != nil {
 		return "", service.Definition{}, "", err
 	}

@@ -40,7 +40,7 @@ func (s *Session) gitNetwork(providerURL string) gitNetwork {
 	return n
 }
 
-// providerURL is the URL whose git settings apply: the issuer, else the
+// ProviderURL is the URL whose git settings apply: the issuer, else the
 // token endpoint.
 func (s *Session) ProviderURL() string {
 	if s.svc.Issuer != "" {

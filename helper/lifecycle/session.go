@@ -174,7 +174,7 @@ func (s *Session) personTimeout() time.Duration {
 	return defaultPersonTimeout
 }
 
-// flowConfig returns the OAuth client, built on first use. The login hint
+// FlowConfig returns the OAuth client, built on first use. The login hint
 // follows the call's account, which logout --all-accounts changes.
 func (s *Session) FlowConfig(ctx context.Context) (*flow.Config, error) {
 	if s.cfg == nil {

@@ -139,7 +139,7 @@ func KeyringProblem(err error) string {
 	return err.Error()
 }
 
-// location names where tokens are kept, for messages.
+// Location names where tokens are kept, for messages.
 func (s *Session) Location() string {
 	if s.keyringOnly() {
 		return "the OS keyring"

@@ -200,17 +200,13 @@ func browserCommand(secretVars []string, name string, args ...string) *exec.Cmd 
 	return cmd
 }
 
-// secretEnv are our variables that carry secrets: no browser, opener or
-// other child of ours inherits them.
-var secretEnv = []string{"OAUTH2CRED_CLIENT_SECRET", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL"}
-
-// childEnv is env without secretEnv and the service's own secret
+// childEnv is env without flow.SecretEnv and the service's own secret
 // variables (--client-assertion-env, --subject-token-env).
 func childEnv(env, secretVars []string) []string {
 	out := env[:0:0]
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
-		if !slices.Contains(secretEnv, k) && !slices.Contains(secretVars, k) {
+		if !slices.Contains(flow.SecretEnv, k) && !slices.Contains(secretVars, k) {
 			out = append(out, kv)
 		}
 	}

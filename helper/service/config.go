@@ -178,12 +178,9 @@ func Keys() []string {
 	return out
 }
 
-// didYouMean names the closest known key, when one is close.
 // DidYouMean is " (did you mean X?)" for the closest of known to key
 // (fewer than three edits; any case), or "".
-func DidYouMean(key string, known []string) string { return didYouMean(key, known) }
-
-func didYouMean(key string, known []string) string {
+func DidYouMean(key string, known []string) string {
 	best, bestD := "", 3
 	for _, k := range known {
 		if d := editDistance(key, k); d < bestD {

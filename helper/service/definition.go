@@ -76,7 +76,7 @@ type Definition struct {
 	FromRecord bool `toml:"-"`
 }
 
-// overlay sets every field of d that is set in o; auth_params merge by key.
+// Overlay sets every field of d that is set in o; auth_params merge by key.
 func (d *Definition) Overlay(o *Definition) {
 	dv, ov := reflect.ValueOf(d).Elem(), reflect.ValueOf(o).Elem()
 	for i := range ov.NumField() {
@@ -315,13 +315,13 @@ func CheckURL(flag, raw string) error {
 // IsLoopback reports whether host names this machine.
 func IsLoopback(host string) bool { return flow.IsLoopback(host) }
 
-// authenticates reports whether the client can prove who it is (a secret,
+// Authenticates reports whether the client can prove who it is (a secret,
 // a key or an assertion), without reading any of them.
 func (s *Service) Authenticates() bool {
 	return s.ClientSecret != "" || s.ClientSecretFile != "" || s.ClientKeyFile != "" || s.ClientAssertionFile != "" || s.ClientAssertionSource != ""
 }
 
-// secretVars are the variables that carry this service's JWTs: like our
+// SecretVars are the variables that carry this service's JWTs: like our
 // own secret variables, no browser or opener inherits them.
 func (s *Service) SecretVars() []string {
 	var out []string
@@ -333,12 +333,12 @@ func (s *Service) SecretVars() []string {
 	return out
 }
 
-// unattended reports whether the service's flow never needs a person.
+// Unattended reports whether the service's flow never needs a person.
 func (s *Service) Unattended() bool {
 	return s.Flow == "client-credentials" || s.Flow == "token-exchange"
 }
 
-// secret returns the client secret, reading the secret file only now: the
+// Secret returns the client secret, reading the secret file only now: the
 // cached path never needs it.
 func (s *Service) Secret() (string, error) {
 	if s.ClientSecret != "" || s.ClientSecretFile == "" {
@@ -351,7 +351,7 @@ func (s *Service) Secret() (string, error) {
 	return strings.TrimRight(string(b), "\r\n"), nil
 }
 
-// splitList splits repeated flag values that may also be space- or
+// SplitList splits repeated flag values that may also be space- or
 // comma-separated.
 func SplitList(values []string) []string {
 	var out []string

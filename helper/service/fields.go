@@ -97,7 +97,7 @@ func fromTable(table any) (Definition, error) {
 	}
 	for _, key := range slices.Sorted(maps.Keys(t)) {
 		if key == "" || !slices.Contains(known, key) {
-			return Definition{}, fmt.Errorf("unknown key %q%s; see 'oauth2cred help config' for the keys", key, didYouMean(key, Keys()))
+			return Definition{}, fmt.Errorf("unknown key %q%s; see 'oauth2cred help config' for the keys", key, DidYouMean(key, Keys()))
 		}
 	}
 	return d, nil

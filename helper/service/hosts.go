@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// servesGit reports whether a token may go to this protocol and host:
+// ServesGit reports whether a token may go to this protocol and host:
 // https to a configured host, http only to this machine.
 func (s *Service) ServesGit(proto, host string) bool {
 	if host == "" {
@@ -47,7 +47,7 @@ const (
 	GrantExchange = "token_exchange"
 )
 
-// grant is the kind of grant the service's flow makes.
+// Grant is the kind of grant the service's flow makes.
 func (s *Service) Grant() string {
 	switch s.Flow {
 	case "client-credentials":
