@@ -50,25 +50,11 @@ func SetupDocker(set *lifecycle.Settings, dryRun bool, stdout io.Writer, add boo
 	if !gjson.ValidBytes(data) || !gjson.ParseBytes(data).IsObject() {
 		return exit.Usagef("%s is not a JSON object; fix or move it first", path)
 	}
-	var changes []string
-	out := data
-	for _, h := range s.Service().Hosts {
-		have := gjson.GetBytes(out, "credHelpers."+jsonPathKey(h))
-		switch {
-		case add && !have.Exists():
-			out, err = addCredHelper(out, h)
-		case add && have.String() != dockerHelper:
-			s.Warn("%s already names the helper %s for %s; left as it is", path, have.Raw, h)
-			continue
-		case !add && have.Exists() && have.Type == gjson.String && have.String() == dockerHelper:
-			out, err = removeCredHelper(out, h)
-		default:
-			continue
-		}
-		if err != nil {
-			return exit.Fail(fmt.Errorf("cannot edit %s: %v", path, err))
-		}
-		changes = append(changes, h)
+	out, changes, err := editCredHelpers(data, s.Service().Hosts, add, func(host, other string) {
+		s.Warn("%s already names the helper %s for %s; left as it is", path, other, host)
+	})
+	if err != nil {
+		return exit.Fail(fmt.Errorf("cannot edit %s: %v", path, err))
 	}
 	if len(changes) == 0 {
 		fmt.Fprintf(set.Stderr, "oauth2cred: nothing to change in %s\n", path)
@@ -101,6 +87,33 @@ func SetupDocker(set *lifecycle.Settings, dryRun bool, stdout io.Writer, add boo
 		s.Warn("docker-credential-%s is not on PATH, so docker, podman and skopeo will not find the helper; link it: ln -s \"$(command -v oauth2cred)\" ~/.local/bin/docker-credential-%s (a directory on PATH)", dockerHelper, dockerHelper)
 	}
 	return nil
+}
+
+// editCredHelpers adds (or removes) the hosts' entries in data, and says
+// which hosts changed; another helper's entry is left, and reported to taken.
+func editCredHelpers(data []byte, hosts []string, add bool, taken func(host, other string)) ([]byte, []string, error) {
+	var changes []string
+	out := data
+	for _, h := range hosts {
+		have := gjson.GetBytes(out, "credHelpers."+jsonPathKey(h))
+		var err error
+		switch {
+		case add && !have.Exists():
+			out, err = addCredHelper(out, h)
+		case add && have.String() != dockerHelper:
+			taken(h, have.Raw)
+			continue
+		case !add && have.Exists() && have.Type == gjson.String && have.String() == dockerHelper:
+			out, err = removeCredHelper(out, h)
+		default:
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		changes = append(changes, h)
+	}
+	return out, changes, nil
 }
 
 // dockerConfigPath is docker's config file: $DOCKER_CONFIG/config.json,

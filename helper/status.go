@@ -47,10 +47,35 @@ func Status(set *lifecycle.Settings, format string, stdout io.Writer) error {
 	if !slices.Contains(StatusFormats, format) {
 		return exit.Usagef("--format %q is not one of %s", format, strings.Join(StatusFormats, ", "))
 	}
+	entries, err := statusEntries(set)
+	if err != nil {
+		return err
+	}
+	if set.Service != "" { // status --service NAME: that service's accounts only
+		entries = slices.DeleteFunc(entries, func(e statusEntry) bool { return e.Service != set.Service })
+	}
+	if format == "json" {
+		if entries == nil {
+			entries = []statusEntry{}
+		}
+		b, _ := json.MarshalIndent(entries, "", "  ")
+		_, err := fmt.Fprintf(stdout, "%s\n", b)
+		return err
+	}
+	if len(entries) == 0 {
+		fmt.Fprintf(set.Stderr, "oauth2cred: no saved tokens in %s\n", set.Store().Path)
+		return nil
+	}
+	return statusTable(stdout, entries)
+}
+
+// statusEntries are the saved tokens: the token directory's files, then
+// the config file's services kept only in the keyring.
+func statusEntries(set *lifecycle.Settings) ([]statusEntry, error) {
 	dir := set.Store()
 	keys, err := dir.Services()
 	if err != nil {
-		return exit.Fail(err)
+		return nil, exit.Fail(err)
 	}
 	sort.Strings(keys)
 	path, explicit := set.ConfigFile()
@@ -94,22 +119,7 @@ func Status(set *lifecycle.Settings, format string, stdout io.Writer) error {
 		e.Keyring = true
 		entries = append(entries, e)
 	}
-	if set.Service != "" { // status --service NAME: that service's accounts only
-		entries = slices.DeleteFunc(entries, func(e statusEntry) bool { return e.Service != set.Service })
-	}
-	if format == "json" {
-		if entries == nil {
-			entries = []statusEntry{}
-		}
-		b, _ := json.MarshalIndent(entries, "", "  ")
-		_, err := fmt.Fprintf(stdout, "%s\n", b)
-		return err
-	}
-	if len(entries) == 0 {
-		fmt.Fprintf(set.Stderr, "oauth2cred: no saved tokens in %s\n", dir.Path)
-		return nil
-	}
-	return statusTable(stdout, entries)
+	return entries, nil
 }
 
 // entryOf describes a saved token; every text a server chose is cleaned
