@@ -24,9 +24,9 @@ import (
 // fails (exit 1) when any check fails.
 func Doctor(ctx context.Context, set *lifecycle.Settings, stdout io.Writer) error {
 	d := &doctor{out: set.Redact.Writer(stdout)}
-	path, explicit := set.ConfigFile()
+	path, _ := set.ConfigFile()
 	_, statErr := os.Stat(path)
-	switch _, err := service.Load(path, explicit); {
+	switch _, err := set.Config(); {
 	case err != nil:
 		d.fail("config file", "%v", err)
 	case statErr != nil:

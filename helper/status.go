@@ -78,8 +78,7 @@ func statusEntries(set *lifecycle.Settings) ([]statusEntry, error) {
 		return nil, exit.Fail(err)
 	}
 	sort.Strings(keys)
-	path, explicit := set.ConfigFile()
-	cfg, err := service.Load(path, explicit)
+	cfg, err := set.Config() // read once per call, as every command reads it
 	if err != nil {
 		fmt.Fprintf(set.Stderr, "oauth2cred: warning: %v; services kept only in the keyring are not listed\n", err)
 		cfg = &service.Config{}
