@@ -151,7 +151,7 @@ func Git(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reade
 		return err
 	}
 	defer s.Close()
-	if !s.Service().ServesGit(req.Get("protocol"), req.Get("host")) {
+	if !s.Service().ServesHost(req.Get("protocol"), req.Get("host")) {
 		return nil // silence: git asks the next helper
 	}
 	// https://alice@host/… or credential.username: that account's token.

@@ -73,7 +73,7 @@ func docker(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Re
 		return err
 	}
 	defer s.Close()
-	if !s.Service().ServesGit(scheme, host) {
+	if !s.Service().ServesHost(scheme, host) {
 		return dockerNotFound(stdout, host)
 	}
 	if op == "erase" {

@@ -42,7 +42,7 @@ hosts = ["`+srv.Host()+`"]
 	return &gitWorld{world: w, git: srv}, "!oauth2cred git --service forge --save"
 }
 
-// Issue 14: two accounts on one host, chosen by the URL's user name, from
+// two accounts on one host, chosen by the URL's user name, from
 // one config: each push arrives with that user's token, each account has
 // its own file, and the provider was asked with login_hint for each.
 // Real git 2.39 and 2.47; the sign-in happens from inside git.
@@ -97,7 +97,7 @@ func gitVersion(git string) string {
 	return strings.TrimPrefix(strings.TrimSpace(string(out)), "git version ")
 }
 
-// Issue 14.3: signing in as bob when alice was asked is reported, and
+// signing in as bob when alice was asked is reported, and
 // nothing is saved under alice unless the person confirms.
 func TestAccountMismatchIsNotSaved(t *testing.T) {
 	g, _ := accountsWorld(t)
@@ -122,7 +122,7 @@ func TestAccountMismatchIsNotSaved(t *testing.T) {
 	}
 }
 
-// Issue 14.1, 14.6: accounts have their own locks (one account's refresh
+// accounts have their own locks (one account's refresh
 // never waits on another's), and logout --all-accounts ends them all.
 func TestAccountsLockAndLogoutApart(t *testing.T) {
 	g, _ := accountsWorld(t)

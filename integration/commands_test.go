@@ -87,7 +87,7 @@ func TestConcurrentLoginsShareOneFlow(t *testing.T) {
 	}
 }
 
-// Issue 6: help for the main commands shows examples.
+// help for the main commands shows examples.
 func TestHelpShowsExamples(t *testing.T) {
 	w := newWorld(t, 0)
 	for _, args := range [][]string{{"--help"}, {"git", "--help"}, {"kubectl", "--help"}, {"token", "--help"}} {

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Acceptance 1: browser flow, save, cached call without HTTP, silent refresh.
+// browser flow, save, cached call without HTTP, silent refresh.
 func TestBrowserFlowThenCacheThenRefresh(t *testing.T) {
 	// 64 s lifetime: usable for ~3 s (60 s margin), then it ages out.
 	w := newWorld(t, 64*time.Second)

@@ -13,7 +13,7 @@ import (
 	"oauth2cred/integration/op"
 )
 
-// Issue 16.2: doctor finds each seeded mistake with its fix, and a healthy
+// doctor finds each seeded mistake with its fix, and a healthy
 // set-up is all ✓ (exit 0). Never a secret on its output.
 func TestDoctor(t *testing.T) {
 	w := newWorld(t, 0)

@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// Acceptance 6: bad input gets exit 2 and one clear line.
+// bad input gets exit 2 and one clear line.
 func TestUsageErrors(t *testing.T) {
 	w := newWorld(t, 0)
 	badConfig := w.home + "/bad.toml"
@@ -42,7 +42,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad param", []string{"token", "--service", "x", "--client-id", "a", "--issuer", w.op.Issuer, "--param", "novalue"}, "not key=value"},
 		{"save and no-save", []string{"token", "--service", "x", "--save", "--no-save"}, "contradict"},
 		{"git op", []string{"git", "--service", "x", "fetch"}, `unknown git operation "fetch"`},
-		// Issue 17: the exact first line of each message a person meets.
+		// the exact first line of each message a person meets.
 		{"stray format", []string{"token", "--service", "x", "json"}, `oauth2cred: unexpected argument "json" (did you mean --format json?); see 'oauth2cred token --help'`},
 		{"stray service", []string{"status", "t2"}, `oauth2cred: unexpected argument "t2" (did you mean --service t2?); see 'oauth2cred status --help'`},
 		{"stray service at login", []string{"login", "t2"}, `oauth2cred: unexpected argument "t2" (did you mean --service t2?); see 'oauth2cred login --help'`},
@@ -71,7 +71,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
-// Acceptance 6: server failures exit 1 (or 3) with one line, and the saved
+// server failures exit 1 (or 3) with one line, and the saved
 // file is untouched.
 func TestServerErrorsLeaveFileUntouched(t *testing.T) {
 	w := newWorld(t, 0)
@@ -149,7 +149,7 @@ func TestLooseFileRefused(t *testing.T) {
 	}
 }
 
-// Issue 17: --version and -v (urfave/cli's own), completion scripts that
+// --version and -v (urfave/cli's own), completion scripts that
 // work in bash, the config help topic, help without meaningless defaults,
 // and no lock file for a call that fails before any store is touched.
 func TestNewcomerCommands(t *testing.T) {

@@ -31,7 +31,7 @@ func startDevice(t *testing.T, w *world, ctx context.Context, args ...string) (c
 	return cmd, stdout, stderr, m[1]
 }
 
-// Acceptance 2: the device flow, approved over HTTP as the user would.
+// the device flow, approved over HTTP as the user would.
 func TestDeviceFlow(t *testing.T) {
 	w := newWorld(t, 0)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
@@ -60,7 +60,7 @@ func TestDeviceFlow(t *testing.T) {
 	}
 }
 
-// Acceptance 2: a denied device code ends with a clear error, exit 1.
+// a denied device code ends with a clear error, exit 1.
 func TestDeviceFlowDenied(t *testing.T) {
 	w := newWorld(t, 0)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
@@ -76,7 +76,7 @@ func TestDeviceFlowDenied(t *testing.T) {
 	}
 }
 
-// Acceptance 2: client credentials for CI: no prompt, no browser.
+// client credentials for CI: no prompt, no browser.
 func TestClientCredentials(t *testing.T) {
 	w := newWorld(t, 0)
 	secret := w.home + "/secret"
@@ -108,7 +108,7 @@ func TestClientCredentials(t *testing.T) {
 	}
 }
 
-// Acceptance 5: N parallel calls on an expired token make one refresh.
+// N parallel calls on an expired token make one refresh.
 func TestConcurrentRefreshIsSingle(t *testing.T) {
 	w := newWorld(t, 0)
 	if r := w.run(append([]string{"token", "--save"}, w.service("par")...)...); r.code != 0 {
@@ -192,7 +192,7 @@ func (c *termCmd) Wait() error {
 	return err
 }
 
-// Acceptance 4: the save prompt on a real pseudo-terminal.
+// the save prompt on a real pseudo-terminal.
 func TestSavePromptOnTerminal(t *testing.T) {
 	for _, tc := range []struct {
 		name, answer string
@@ -226,7 +226,7 @@ func TestSavePromptOnTerminal(t *testing.T) {
 	}
 }
 
-// Acceptance 4: without a terminal there is no prompt and no file.
+// without a terminal there is no prompt and no file.
 func TestNoTerminalNoPromptNoSave(t *testing.T) {
 	w := newWorld(t, 0)
 	r := w.run(append([]string{"token"}, w.service("q")...)...)

@@ -10,7 +10,7 @@ import (
 	"oauth2cred/integration/op"
 )
 
-// Issue 22.2: --preset gitlab with a self-hosted host, and --preset github
+// --preset gitlab with a self-hosted host, and --preset github
 // with a GitHub Enterprise Server host, send the person's browser to that
 // host, not to gitlab.com or github.com.
 func TestSelfHostedForgePresets(t *testing.T) {
@@ -31,7 +31,7 @@ func TestSelfHostedForgePresets(t *testing.T) {
 	}
 }
 
-// Issue 22.4, real git 2.39 and 2.47: one helper line for every host
+// real git 2.39 and 2.47: one helper line for every host
 // (credential.helper = oauth2cred git, written by setup git without
 // --service) routes each host to the first config service that serves it,
 // and says nothing for any other host, so git asks the next helper;
@@ -83,7 +83,7 @@ hosts = ["`+g.git.Host()+`"]
 	}
 }
 
-// Issue 22.1, real git 2.39 and 2.47: an editor's git (no terminal,
+// real git 2.39 and 2.47: an editor's git (no terminal,
 // GIT_TERMINAL_PROMPT=0, a desktop browser) signs in through the browser,
 // and the page asks whether to keep the sign-in. "Keep": saved, and the
 // next background fetch opens no browser and makes no authorization
@@ -134,7 +134,7 @@ func TestEditorsGitAsksInTheBrowser(t *testing.T) {
 	}
 }
 
-// Issue 22.3, real git 2.39 and 2.47: a ~/.gitconfig written for
+// real git 2.39 and 2.47: a ~/.gitconfig written for
 // git-credential-oauth (its README's custom-host section) or for Git
 // Credential Manager (its generic OAuth keys), with only the helper line
 // changed to oauth2cred, clones and pushes; the service is named after the
@@ -182,7 +182,7 @@ func TestGitConfigOfOtherHelpers(t *testing.T) {
 	}
 }
 
-// Issue 22.5: doctor without --service checks the config file's services
+// doctor without --service checks the config file's services
 // and those git's own configuration defines, and says which source defined
 // each field.
 func TestDoctorSeesGitConfigServices(t *testing.T) {

@@ -82,7 +82,7 @@ func (g *gitWorld) login(service string) {
 	}
 }
 
-// Acceptance 1: clone and push through oauth2cred with a saved token, no
+// clone and push through oauth2cred with a saved token, no
 // prompt; both helper spellings work.
 func TestGitCloneAndPush(t *testing.T) {
 	g := newGitWorld(t)
@@ -118,7 +118,7 @@ func TestGitCloneAndPush(t *testing.T) {
 	}
 }
 
-// Acceptance 2: an expired token is refreshed once, and fetch succeeds.
+// an expired token is refreshed once, and fetch succeeds.
 func TestGitFetchAfterExpiry(t *testing.T) {
 	g := newGitWorld(t)
 	helper, dir := g.cloned("git")
@@ -132,7 +132,7 @@ func TestGitFetchAfterExpiry(t *testing.T) {
 	}
 }
 
-// Acceptance 3: the server revokes the token; git's first fetch fails and
+// the server revokes the token; git's first fetch fails and
 // erases it, the next refreshes and succeeds; the refresh token survives.
 func TestGitRecoversFromRevokedToken(t *testing.T) {
 	g := newGitWorld(t)
@@ -158,7 +158,7 @@ func TestGitRecoversFromRevokedToken(t *testing.T) {
 	}
 }
 
-// Acceptance 4: another host gets no answer; git asks the next helper.
+// another host gets no answer; git asks the next helper.
 func TestGitOtherHostFallsThrough(t *testing.T) {
 	g := newGitWorld(t)
 	g.login("git")

@@ -14,7 +14,7 @@ import (
 	"oauth2cred/persist"
 )
 
-// Issue 12.1: a token saved for provider A is never handed to git, refreshed
+// a token saved for provider A is never handed to git, refreshed
 // at, or revoked at provider B when the service's settings change; nor with
 // another client id or other scopes.
 func TestTokenBoundToItsConfiguration(t *testing.T) {
@@ -55,7 +55,7 @@ func TestTokenBoundToItsConfiguration(t *testing.T) {
 	}
 }
 
-// Issue 12.2: the keyring copy is bound the same way, and restored to the
+// the keyring copy is bound the same way, and restored to the
 // file only under the lock and only for its own configuration.
 func TestKeyringCopyIsBound(t *testing.T) {
 	w := newWorld(t, 0)
@@ -81,7 +81,7 @@ func TestKeyringCopyIsBound(t *testing.T) {
 	}
 }
 
-// Issue 12.3: --verbose shows a redirect only as its origin; the path and
+// --verbose shows a redirect only as its origin; the path and
 // query of the server's Location are not echoed.
 func TestVerboseRedirectShowsOnlyOrigin(t *testing.T) {
 	w := newWorld(t, 0)
@@ -102,7 +102,7 @@ func TestVerboseRedirectShowsOnlyOrigin(t *testing.T) {
 	}
 }
 
-// Issue 12.4: setup kubectl never writes a client secret into a kubeconfig.
+// setup kubectl never writes a client secret into a kubeconfig.
 func TestSetupKubectlRefusesSecret(t *testing.T) {
 	w := newWorld(t, 0)
 	w.addSecret("kube-secret-value-1")
@@ -116,7 +116,7 @@ func TestSetupKubectlRefusesSecret(t *testing.T) {
 	}
 }
 
-// Issue 12.5: neither $BROWSER nor the desktop opener inherits our secret
+// neither $BROWSER nor the desktop opener inherits our secret
 // variables.
 func TestBrowserGetsNoSecrets(t *testing.T) {
 	w := newWorld(t, 0)
@@ -145,7 +145,7 @@ func TestBrowserGetsNoSecrets(t *testing.T) {
 	}
 }
 
-// Issue 12.6 and 12.7: tokens with control characters are refused (they
+// tokens with control characters are refused (they
 // would inject a header through --format header), and server text reaches
 // the terminal without escape sequences, in errors and in status.
 func TestControlCharactersNeverPass(t *testing.T) {
@@ -193,7 +193,7 @@ func TestControlCharactersNeverPass(t *testing.T) {
 	}
 }
 
-// Issue 12.11: logout of a token file refused as unsafe (readable by
+// logout of a token file refused as unsafe (readable by
 // others) still revokes its tokens at the server, then deletes it.
 func TestLogoutRevokesUnsafeFile(t *testing.T) {
 	w := newWorld(t, 0)
@@ -222,7 +222,7 @@ func TestLogoutRevokesUnsafeFile(t *testing.T) {
 	}
 }
 
-// Issue 12.12: a token directory inside a git work tree: the token files go
+// a token directory inside a git work tree: the token files go
 // to .git/info/exclude (one warning), so real git never offers to add them.
 func TestTokenDirInsideWorkTree(t *testing.T) {
 	w := newWorld(t, 0)
@@ -249,7 +249,7 @@ func TestTokenDirInsideWorkTree(t *testing.T) {
 	}
 }
 
-// Issue 12.15: a broken or hostile discovery document is the server's
+// a broken or hostile discovery document is the server's
 // failure (exit 1), not a usage error.
 func TestBrokenDiscoveryIsServerFailure(t *testing.T) {
 	w := newWorld(t, 0)
@@ -269,7 +269,7 @@ func TestBrokenDiscoveryIsServerFailure(t *testing.T) {
 	}
 }
 
-// Issue 12.9: a lock held longer than --timeout by a process that is not
+// a lock held longer than --timeout by a process that is not
 // signing in ends the wait with the lock file and the holder's pid.
 func TestStuckLockNamesHolder(t *testing.T) {
 	w := newWorld(t, 0)

@@ -18,7 +18,7 @@ import (
 	"oauth2cred/persist"
 )
 
-// Issue 8.1: kill -9 at random points while a refreshed token is written:
+// kill -9 at random points while a refreshed token is written:
 // the file is always complete (old or new), and a dead holder's lock never
 // blocks the next call.
 func TestKillDuringRefreshNeverTearsFile(t *testing.T) {
@@ -85,7 +85,7 @@ func TestKillDuringRefreshNeverTearsFile(t *testing.T) {
 	}
 }
 
-// Issue 8.2: --verbose shows every request, with secrets redacted.
+// --verbose shows every request, with secrets redacted.
 func TestVerboseRedacts(t *testing.T) {
 	w := newWorld(t, 0)
 	w.addSecret("legacy-secret-xyz")
@@ -107,7 +107,7 @@ func TestVerboseRedacts(t *testing.T) {
 	// checkSecrets (at cleanup) scans all of it for every issued secret.
 }
 
-// Issue 8.3: hostile and broken servers get a clear error, exit 1, file untouched.
+// hostile and broken servers get a clear error, exit 1, file untouched.
 func TestHostileServers(t *testing.T) {
 	w := newWorld(t, 0)
 	w.addSecret("legacy-secret-xyz")
@@ -170,7 +170,7 @@ func TestHostileServers(t *testing.T) {
 	}
 }
 
-// Issue 8.3: the browser's answer with a wrong state or an error, and a
+// the browser's answer with a wrong state or an error, and a
 // discovery document naming another issuer.
 func TestHostileAuthorizationAnswers(t *testing.T) {
 	w := newWorld(t, 0)
@@ -186,7 +186,7 @@ func TestHostileAuthorizationAnswers(t *testing.T) {
 		auth http.HandlerFunc
 		want string
 	}{
-		// A forged answer is refused and the real one is still awaited (issue 12.13).
+		// A forged answer is refused and the real one is still awaited.
 		{"wrong state", redirectWith(func(string) string { return "code=c&state=forged" }), "gave up waiting for the browser sign-in"},
 		{"access_denied", redirectWith(func(s string) string { return "error=access_denied&state=" + s }), "access_denied; the sign-in was declined"},
 		{"iss mismatch", redirectWith(func(s string) string { return "code=c&iss=https%3A%2F%2Fevil.example.com&state=" + s }), "different issuer"},
@@ -210,7 +210,7 @@ func TestHostileAuthorizationAnswers(t *testing.T) {
 	}
 }
 
-// Issue 8.6: TLS is verified by default; --ca-file trusts a private CA;
+// TLS is verified by default; --ca-file trusts a private CA;
 // --insecure-skip-tls-verify works and warns every time.
 func TestTLSVerification(t *testing.T) {
 	w := newWorld(t, 0)

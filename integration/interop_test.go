@@ -18,7 +18,7 @@ import (
 	"oauth2cred/persist"
 )
 
-// Issue 11.2: a refresh token that died because another machine logged in
+// a refresh token that died because another machine logged in
 // with the same client, answered as Gitea and Dex answer it. With no one
 // to ask, git fails with the "session has ended" line (exit 3 of the
 // helper); at a terminal the same fetch signs in again and succeeds.
@@ -58,7 +58,7 @@ func TestDeadRefreshTokenLikeForges(t *testing.T) {
 	}
 }
 
-// Issue 11.3: git >= 2.46 with authtype erases with credential=, not
+// git >= 2.46 with authtype erases with credential=, not
 // password=; the rejected token is dropped and the next get refreshes.
 func TestGitBearerEraseThenRefresh(t *testing.T) {
 	newer := newGit(t)
@@ -106,7 +106,7 @@ func expiredJWT() string {
 	return enc([]byte(`{"alg":"RS256"}`)) + "." + enc(claims) + ".c2ln"
 }
 
-// Issue 11.4: a refresh answer without an ID token (OpenID Connect Core
+// a refresh answer without an ID token (OpenID Connect Core
 // §12.2 allows it) while the saved ID token has expired: never hand out
 // the expired one. kubectl's plugin call without a terminal exits 3; at a
 // terminal it signs in again.
@@ -137,7 +137,7 @@ func TestExpiredIDTokenNeverHandedOut(t *testing.T) {
 	}
 }
 
-// Issue 11.5: a refresh answer we refuse (here: no expires_in) still
+// a refresh answer we refuse (here: no expires_in) still
 // rotated the refresh token at the server; it is saved, and the next call
 // uses it.
 func TestRefusedRefreshAnswerKeepsRotatedToken(t *testing.T) {
@@ -178,7 +178,7 @@ func TestRefusedRefreshAnswerKeepsRotatedToken(t *testing.T) {
 	}
 }
 
-// Issue 11.6: with an access token of 60 s or less, N parallel calls make
+// with an access token of 60 s or less, N parallel calls make
 // one refresh: a call that waited on the lock uses the token saved while
 // it waited. Sequential calls still refresh such a token every time.
 func TestShortLivedTokenOneRefreshForParallelCalls(t *testing.T) {
@@ -212,7 +212,7 @@ func TestShortLivedTokenOneRefreshForParallelCalls(t *testing.T) {
 	}
 }
 
-// Issue 11.7: once a token is saved, --service NAME alone is enough for
+// once a token is saved, --service NAME alone is enough for
 // token, logout and the hints; a confidential client is told where to give
 // its secret.
 func TestServiceNameAloneAfterLogin(t *testing.T) {
@@ -261,7 +261,7 @@ func TestServiceNameAloneAfterLogin(t *testing.T) {
 	}
 }
 
-// Issue 11.9: the gitea preset finds a self-hosted Gitea from its host
+// the gitea preset finds a self-hosted Gitea from its host
 // through Gitea's discovery document (templates/user/auth/oidc_wellknown.tmpl:
 // issuer with a trailing slash, no revocation endpoint, grant types
 // authorization_code and refresh_token); logout says where to revoke, and

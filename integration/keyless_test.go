@@ -128,7 +128,7 @@ func (c *ciWorld) exchangeArgs(service string, extra ...string) []string {
 		"--flow", "token-exchange", "--subject-token-source", "github-actions", "--save"}, extra...)
 }
 
-// Issue 15: GitHub Actions' token, exchanged at the provider (RFC 8693), for
+// GitHub Actions' token, exchanged at the provider (RFC 8693), for
 // token, real git and real kubectl (interactiveMode Never), with CI=true and
 // no client secret anywhere; cached, and re-exchanged when it ages.
 func TestKeylessTokenExchange(t *testing.T) {
@@ -177,7 +177,7 @@ func TestKeylessTokenExchange(t *testing.T) {
 	}
 }
 
-// Issue 15: private_key_jwt with a key generated here: each request
+// private_key_jwt with a key generated here: each request
 // carries a fresh assertion, iss = sub = the client, aud = the token
 // endpoint (and the issuer, which zitadel requires), exp within 5 minutes.
 func TestPrivateKeyJWT(t *testing.T) {
@@ -211,7 +211,7 @@ func TestPrivateKeyJWT(t *testing.T) {
 	}
 }
 
-// Issue 15: an assertion file that rotates (a projected service-account
+// an assertion file that rotates (a projected service-account
 // token) is read anew for every request.
 func TestRotatingAssertionFile(t *testing.T) {
 	c := newCIWorld(t)
@@ -236,7 +236,7 @@ func TestRotatingAssertionFile(t *testing.T) {
 	}
 }
 
-// Issue 15.4: a missing or expired credential is one clear line naming the
+// a missing or expired credential is one clear line naming the
 // variable or file (exit 3: nothing a person can do here); a refusal by
 // the server is exit 1. None of them is printed.
 func TestKeylessErrors(t *testing.T) {
@@ -276,7 +276,7 @@ func TestKeylessErrors(t *testing.T) {
 	}
 }
 
-// Issue 15: the README's GitHub Actions and GitLab CI snippets, their shell
+// the README's GitHub Actions and GitLab CI snippets, their shell
 // lines run as the CI job would, against the provider and the GitHub
 // stand-in (which also plays GitLab's ID-token issuer here).
 func TestReadmeCISnippets(t *testing.T) {
@@ -343,7 +343,7 @@ func yamlShellLines(lines []string, key string) []string {
 	return out
 }
 
-// Issue 15.1: private_key_jwt for every grant we send. With zitadel's OP:
+// private_key_jwt for every grant we send. With zitadel's OP:
 // a browser sign-in (authorization code) and a refresh, each authenticated
 // by a fresh assertion, no secret anywhere.
 func TestPrivateKeyJWTSignInAndRefresh(t *testing.T) {

@@ -54,7 +54,7 @@ func startKeyring(t *testing.T) []string {
 	return nil
 }
 
-// Acceptance 1: save mirrors into the keyring; a deleted file comes back
+// save mirrors into the keyring; a deleted file comes back
 // without any request to the server; logout leaves neither copy.
 func TestKeyringMirrorRestoresFile(t *testing.T) {
 	w := newWorld(t, 0)
@@ -94,7 +94,7 @@ func TestKeyringMirrorRestoresFile(t *testing.T) {
 	}
 }
 
-// Acceptance 2: keyring-only mode writes no file and still refreshes.
+// keyring-only mode writes no file and still refreshes.
 func TestKeyringOnly(t *testing.T) {
 	w := newWorld(t, 62*time.Second) // usable for ~1 s
 	w.env = append(w.env, startKeyring(t)...)
@@ -129,7 +129,7 @@ func TestKeyringOnly(t *testing.T) {
 	}
 }
 
-// Acceptance 3: no Secret Service: one warning, the file works, fast.
+// no Secret Service: one warning, the file works, fast.
 func TestNoKeyringWarnsOnce(t *testing.T) {
 	w := newWorld(t, 0)
 	w.env = append(w.env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+w.home+"/no-such-bus")
@@ -164,7 +164,7 @@ func TestNoKeyringWarnsOnce(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("took %v", d)
 	}
-	// Issue 17.11: --keyring-only without a keyring says how to go back to the file.
+	// --keyring-only without a keyring says how to go back to the file.
 	r = w.run(append([]string{"token", "--non-interactive", "--keyring-only"}, w.service("nokey")...)...)
 	if r.code != 1 || !strings.Contains(r.stderr, `lives only in the OS keyring (storage = "keyring"), and no OS keyring answered (no Secret Service on this session's D-Bus, or it is locked)`) ||
 		!strings.Contains(r.stderr, `remove storage = "keyring" (or --keyring-only) to keep it in a file`) || strings.Count(r.stderr, "\n") != 1 {

@@ -173,7 +173,7 @@ func TestKubectlExecPlugin(t *testing.T) {
 	}
 }
 
-// Acceptance 3: interactiveMode Never and nothing saved: our one line, no hang.
+// interactiveMode Never and nothing saved: our one line, no hang.
 func TestKubectlNeverInteractiveNoToken(t *testing.T) {
 	w := newWorld(t, 0)
 	api := newAPIStub(t, w.home, func(string) bool { return false })

@@ -12,7 +12,7 @@ import (
 	"oauth2cred/persist"
 )
 
-// Issue 23.3: a kubeconfig with a kubelogin user and a static-token user,
+// a kubeconfig with a kubelogin user and a static-token user,
 // converted by setup kubectl --from-kubelogin; then real kubectl against
 // the API stub with the token the provider issued. The client is
 // registered with kubelogin's default redirect URIs exactly, which the

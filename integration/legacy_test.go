@@ -148,7 +148,7 @@ func (l *legacy) args(service string, extra ...string) []string {
 		"--device-url", l.URL + "/device", "--scope", "s1,s2"}, extra...)
 }
 
-// Acceptance 3: the seed library's method=get, refresh_url and additionalParams.
+// the seed library's method=get, refresh_url and additionalParams.
 func TestLegacyGetMethodRefreshURLAndParams(t *testing.T) {
 	w := newWorld(t, 0)
 	w.addSecret("legacy-secret-xyz")
@@ -192,7 +192,7 @@ func TestLegacyGetMethodRefreshURLAndParams(t *testing.T) {
 	}
 }
 
-// Acceptance 3: POST is the default and also honours --refresh-url.
+// POST is the default and also honours --refresh-url.
 func TestPostRefreshURL(t *testing.T) {
 	w := newWorld(t, 0)
 	w.addSecret("legacy-secret-xyz")
@@ -212,7 +212,7 @@ func TestPostRefreshURL(t *testing.T) {
 	}
 }
 
-// Acceptance 3: authorization_pending and slow_down (+5 s) are honoured.
+// authorization_pending and slow_down (+5 s) are honoured.
 func TestDevicePendingAndSlowDown(t *testing.T) {
 	w := newWorld(t, 0)
 	w.addSecret("legacy-secret-xyz")

@@ -47,7 +47,7 @@ func (d *desktop) opened() int {
 	return strings.Count(string(b), "\n")
 }
 
-// Issue 13.1: an opener that lingers never holds up the flow: the person's
+// an opener that lingers never holds up the flow: the person's
 // time limit holds from the first moment, and a sign-in that completes
 // returns as soon as the token is saved.
 func TestLingeringOpenerNeverHolds(t *testing.T) {
@@ -75,7 +75,7 @@ func TestLingeringOpenerNeverHolds(t *testing.T) {
 	t.Logf("a sign-in whose opener lingers 20 s returned after %v", took.Round(time.Millisecond))
 }
 
-// Issue 13.2: with no terminal and no desktop, git get and token exit 3
+// with no terminal and no desktop, git get and token exit 3
 // within a second; an explicit --flow device shows its code on stderr.
 func TestNoPersonExitsAtOnce(t *testing.T) {
 	w := newWorld(t, 0)
@@ -98,7 +98,7 @@ func TestNoPersonExitsAtOnce(t *testing.T) {
 	}
 }
 
-// Issue 13.3-13.4: 20 background git fetches (no terminal) on a desktop
+// 20 background git fetches (no terminal) on a desktop
 // whose session needs a sign-in: one browser, every other fetch fails fast,
 // and once the sign-in is done every fetch works.
 func TestParallelBackgroundFetchesOpenOneBrowser(t *testing.T) {
@@ -155,7 +155,7 @@ func TestParallelBackgroundFetchesOpenOneBrowser(t *testing.T) {
 	t.Logf("20 parallel fetches: 1 browser, %d ok, %d failed, slowest failure %v", ok, failed, slowest.Round(time.Millisecond))
 }
 
-// Issue 13.5: after an abandoned sign-in, background calls open nothing
+// after an abandoned sign-in, background calls open nothing
 // and fail fast for the cool-down; login at a terminal still signs in.
 func TestCooldownAfterAbandonedSignIn(t *testing.T) {
 	w := newWorld(t, 0)
@@ -186,7 +186,7 @@ func TestCooldownAfterAbandonedSignIn(t *testing.T) {
 	t.Logf("10 calls in the cool-down: 0 browsers, slowest %v", slowest.Round(time.Millisecond))
 }
 
-// Issue 13.6: the save prompt honours the person's time limit: no answer
+// the save prompt honours the person's time limit: no answer
 // means not saved, said so, and the call ends.
 func TestSavePromptHonoursLoginTimeout(t *testing.T) {
 	w := newWorld(t, 0)
@@ -205,7 +205,7 @@ func TestSavePromptHonoursLoginTimeout(t *testing.T) {
 	}
 }
 
-// Issue 13.7: the device flow draws the verification address as a QR code
+// the device flow draws the verification address as a QR code
 // on the terminal; decoding what is drawn gives the address back. It says
 // that it waits, and when it is done.
 func TestDeviceQRCode(t *testing.T) {
@@ -287,7 +287,7 @@ func decodeQR(screen string) (string, error) {
 	return res.GetText(), nil
 }
 
-// Issue 13.8: messages say what is happening. The paste hint appears only
+// messages say what is happening. The paste hint appears only
 // where it can help (no browser opened, or over SSH); --verbose says whether
 // a call was served from the file, refreshed, or signed in.
 func TestMessagesSayWhatHappens(t *testing.T) {

@@ -66,7 +66,7 @@ func (u *otherUser) as(t *testing.T, name string, args ...string) {
 	}
 }
 
-// Issue 12.8: what another local user plants in or around the token
+// what another local user plants in or around the token
 // directory is refused at once with the fix, never waited on or trusted.
 func TestOtherUserCannotPlantFiles(t *testing.T) {
 	u := newOtherUser(t)
@@ -109,7 +109,7 @@ func TestOtherUserCannotPlantFiles(t *testing.T) {
 	}
 }
 
-// Issue 12.8 the other way round: oauth2cred run by the other user on our
+// The other way round: oauth2cred run by the other user on our
 // token directory refuses it instead of reading or writing there.
 func TestOtherUserRunningOnOurDirectory(t *testing.T) {
 	u := newOtherUser(t)
@@ -138,7 +138,7 @@ func TestOtherUserRunningOnOurDirectory(t *testing.T) {
 	}
 }
 
-// Issue 17.13: .ci/run as a user who cannot install, with no git >= 2.46:
+// .ci/run as a user who cannot install, with no git >= 2.46:
 // one line saying what to run, before any work.
 func TestCIRunAsNonRootSaysWhatToRun(t *testing.T) {
 	u := newOtherUser(t)

@@ -203,7 +203,7 @@ func runDemo(t *testing.T) {
 	}
 }
 
-// Issue 17.2: the demo's --serve mode stays up, and what it prints works
+// the demo's --serve mode stays up, and what it prints works
 // as printed: a login with its config, a git clone with its helper line,
 // kubectl with its kubeconfig; SIGINT stops it and removes its files.
 func TestDemoServe(t *testing.T) {

@@ -171,7 +171,7 @@ func ociImage(t *testing.T, dir string) {
 	os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644)
 }
 
-// Issue 23.1: real skopeo pushes and inspects an image at a registry that
+// real skopeo pushes and inspects an image at a registry that
 // takes an OAuth access token, with only a credHelpers entry naming
 // oauth2cred; with an expired access token it still works, after exactly
 // one refresh. A registry no service serves gets the protocol's answer.
@@ -225,7 +225,7 @@ func TestSkopeoThroughDockerHelper(t *testing.T) {
 	}
 }
 
-// Issue 23.2: setup docker adds only its credHelpers entries to a config
+// setup docker adds only its credHelpers entries to a config
 // with other auths, credsStore and credHelpers entries, in place, keeping
 // the file's mode; unsetup docker restores it.
 func TestSetupDockerKeepsTheRest(t *testing.T) {

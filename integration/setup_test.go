@@ -16,7 +16,7 @@ import (
 	"oauth2cred/integration/op"
 )
 
-// Issue 16.1: setup git in a fresh HOME where a storage helper, configured
+// setup git in a fresh HOME where a storage helper, configured
 // first, holds a dead password for the host (the trap that serves dead
 // tokens for hours): git then clones through oauth2cred; unsetup git leaves
 // the configuration byte for byte as it was. Real git 2.39 and 2.47.
@@ -105,7 +105,7 @@ func connectProxy(t *testing.T) (addr string, seen func() []string) {
 	return ln.Addr().String(), func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), hosts...) }
 }
 
-// Issue 16.4: as git's helper, a refresh reaches a provider behind a
+// as git's helper, a refresh reaches a provider behind a
 // private CA only through the proxy, because git's http.proxy and
 // http.<url>.sslCAInfo say so; without them it fails. Real git.
 func TestGitNetworkSettingsApply(t *testing.T) {
@@ -150,7 +150,7 @@ func TestGitNetworkSettingsApply(t *testing.T) {
 	}
 }
 
-// Issue 16.3: a provider client registered with exactly one redirect URI,
+// a provider client registered with exactly one redirect URI,
 // http://localhost:PORT/callback (zitadel compares a web client's URIs
 // exactly), signs in with --redirect-url; another path does not.
 func TestExactRedirectURL(t *testing.T) {

@@ -84,7 +84,7 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// Issue 12.10: the sweep of temporary files takes only this service's own
+// the sweep of temporary files takes only this service's own
 // temporary names, and Save keeps the 1 MiB bound that Load has.
 func TestSweepAndSaveBound(t *testing.T) {
 	d := privateDir(t)

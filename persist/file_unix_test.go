@@ -80,7 +80,7 @@ func TestLockIsExclusiveAndDiesWithItsHolder(t *testing.T) {
 	unlock()
 }
 
-// Issue 12.8: a FIFO at the token path is refused at once, not opened for
+// a FIFO at the token path is refused at once, not opened for
 // a writer that never comes; a directory writable by others is refused.
 func TestFIFOAndOpenDirectoryRefused(t *testing.T) {
 	d := privateDir(t)
@@ -106,7 +106,7 @@ func TestFIFOAndOpenDirectoryRefused(t *testing.T) {
 	}
 }
 
-// Issue 21.11: a token directory others can list is refused with the fix
+// a token directory others can list is refused with the fix
 // (its file names tell which services and accounts are used); one they
 // may only pass through is fine.
 func TestDirectoryReadableByOthersRefused(t *testing.T) {

@@ -31,7 +31,7 @@ func (k *winKeyring) Set(s, u, p string) error {
 
 func (k *winKeyring) Delete(s, u string) error { delete(k.entries, s+"/"+u); return nil }
 
-// Issue 21.15: a token set too large for the keyring keeps what restores
+// a token set too large for the keyring keeps what restores
 // it (refresh token and origin record), and says why; it is not "no
 // keyring". Without a refresh token the real cause is reported.
 func TestKeyringKeepsWhatFits(t *testing.T) {

@@ -107,7 +107,7 @@ func FuzzReadCredential(f *testing.F) {
 	})
 }
 
-// resets is n lines of "x[]=" (each empties x[]), the input of issue 12.14.
+// resets is n lines of "x[]=" (each empties x[]).
 func resets(n int) string { return strings.Repeat("x[]=v\nx[]=\n", n/2) }
 
 // distinctResets gives n keys a value each, then resets each one: with a
@@ -140,7 +140,7 @@ func TestResetsKeepOrderAndLaterValues(t *testing.T) {
 	}
 }
 
-// BenchmarkReadCredentialResets: a megabyte of resets (issue 12.14); bench/run
+// BenchmarkReadCredentialResets: a megabyte of resets; bench/run
 // reports its time per input.
 func BenchmarkReadCredentialResets(b *testing.B) {
 	for name, in := range map[string]string{"same-key": resets(MaxInputBytes / 6), "distinct-keys": distinctResets(45000)} {

@@ -71,7 +71,7 @@ auth_params = { prompt = "consent" }
 	}
 }
 
-// Issue 17.8: scopes written as one string, like the flag; a broken table
+// scopes written as one string, like the flag; a broken table
 // of another service leaves this one usable.
 func TestConfigListsAndBrokenNeighbours(t *testing.T) {
 	set := settingsWith(t, "[services.work]\nclient_id = \"x\"\nscopes = \"a b,c\"\nhosts = \"h.example.com\"\n[services.broken]\nclientid = 1\n", nil, service.Definition{})

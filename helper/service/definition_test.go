@@ -91,7 +91,7 @@ func TestResolveErrors(t *testing.T) {
 	}
 }
 
-func TestServesGit(t *testing.T) {
+func TestServesHost(t *testing.T) {
 	svc := &Service{Definition: Definition{Hosts: []string{"git.example.com", "pinned.example.com:8443", "127.0.0.1"}}}
 	for _, tc := range []struct {
 		proto, host string
@@ -110,7 +110,7 @@ func TestServesGit(t *testing.T) {
 		{"ftp", "git.example.com", false},
 		{"https", "", false},
 	} {
-		if got := svc.ServesGit(tc.proto, tc.host); got != tc.want {
+		if got := svc.ServesHost(tc.proto, tc.host); got != tc.want {
 			t.Errorf("%s://%s: %v, want %v", tc.proto, tc.host, got, tc.want)
 		}
 	}
@@ -150,7 +150,7 @@ func TestFieldsRoundTrip(t *testing.T) {
 	}
 }
 
-// Issue 22.2: the gitlab and github presets follow a self-hosted host
+// the gitlab and github presets follow a self-hosted host
 // (GitLab, GitHub Enterprise Server); the public hosts and explicit
 // endpoints keep theirs.
 func TestSelfHostedForges(t *testing.T) {

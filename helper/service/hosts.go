@@ -6,9 +6,10 @@ import (
 	"strings"
 )
 
-// ServesGit reports whether a token may go to this protocol and host:
+// ServesHost reports whether a token may go to this protocol and host, for
+// git and container registries alike:
 // https to a configured host, http only to this machine.
-func (s *Service) ServesGit(proto, host string) bool {
+func (s *Service) ServesHost(proto, host string) bool {
 	if host == "" {
 		return false
 	}
@@ -81,5 +82,5 @@ func Matches(d Definition, proto, host string) bool {
 		return false
 	}
 	s.Hosts = hosts(s.Definition)
-	return s.ServesGit(proto, host)
+	return s.ServesHost(proto, host)
 }

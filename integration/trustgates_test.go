@@ -1,7 +1,7 @@
 package integration
 
-// Issue 21: defects found against Ory Hydra and by a second review, each
-// reproduced through the real binary.
+// The trust gates (the token's origin, server-chosen addresses, proxies,
+// secrets in messages), each through the real binary.
 
 import (
 	"encoding/json"
@@ -17,7 +17,7 @@ import (
 	"oauth2cred/integration/op"
 )
 
-// Issue 21.2, 21.3: --service alone works for an account whose file is the
+// --service alone works for an account whose file is the
 // only one saved, and a sign-in leaves no .signin mark behind.
 func TestAccountFileAloneDefinesService(t *testing.T) {
 	w := newWorld(t, 0)
@@ -46,7 +46,7 @@ func recorder(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	return srv, &n
 }
 
-// Issue 21.6: a token saved under --issuer A is neither refreshed at a
+// a token saved under --issuer A is neither refreshed at a
 // later --refresh-url B nor revoked at a later --revoke-url B.
 func TestOriginCoversRefreshAndRevocation(t *testing.T) {
 	w := newWorld(t, 0)
@@ -88,7 +88,7 @@ func hostileDevice(t *testing.T, complete func(base string) string) *httptest.Se
 	return srv
 }
 
-// Issue 21.4, 21.5: a server's verification_uri_complete reaches the
+// a server's verification_uri_complete reaches the
 // browser only as an https (loopback http) address on its own origin; an
 // option, a file: URL, another origin or a 4 KB address is printed, never
 // opened, and a long one draws no QR code instead of crashing.
@@ -130,7 +130,7 @@ func TestDeviceAddressNeverOpenedUnchecked(t *testing.T) {
 	}
 }
 
-// Issue 21.7: git's http.proxy yields to NO_PROXY and to loopback hosts, as
+// git's http.proxy yields to NO_PROXY and to loopback hosts, as
 // curl (and so git) does: the proxy never sees the refresh token or the
 // client secret of a host it must not carry.
 func TestGitProxyHonoursNoProxy(t *testing.T) {
@@ -163,7 +163,7 @@ func TestGitProxyHonoursNoProxy(t *testing.T) {
 	}
 }
 
-// Issue 21.8: --timeout bounds the request to GitHub Actions' ID-token
+// --timeout bounds the request to GitHub Actions' ID-token
 // endpoint like every other request (it used its own 30 s client).
 func TestGitHubIDTokenRequestHonoursTimeout(t *testing.T) {
 	w := newWorld(t, 0)
@@ -184,7 +184,7 @@ func TestGitHubIDTokenRequestHonoursTimeout(t *testing.T) {
 	}
 }
 
-// Issue 21.9: the variable named by --client-assertion-env carries a
+// the variable named by --client-assertion-env carries a
 // credential, so the browser does not inherit it either.
 func TestBrowserGetsNoAssertionVariable(t *testing.T) {
 	w := newWorld(t, 0)
@@ -205,7 +205,7 @@ func TestBrowserGetsNoAssertionVariable(t *testing.T) {
 	}
 }
 
-// Issue 21.9: secrets a person typed or configured are never echoed: in
+// secrets a person typed or configured are never echoed: in
 // the "flags go after the command" correction, a TOML error, doctor's
 // report of another helper, or a kubeconfig written with one-dash flags.
 func TestSecretsNeverEchoed(t *testing.T) {
@@ -242,10 +242,10 @@ func TestSecretsNeverEchoed(t *testing.T) {
 	}
 }
 
-// Issue 21.10: a token directory inside another user's repository does not
+// a token directory inside another user's repository does not
 // make a save write through that user's .git/info/exclude (here a link to
 // a file of ours); the token is saved and a warning says why nothing was
-// excluded. Issue 21.11: a token directory others can list is refused with
+// excluded. A token directory others can list is refused with
 // the fix.
 func TestOtherUsersRepositoryAndListableDirectory(t *testing.T) {
 	u := newOtherUser(t)
@@ -275,7 +275,7 @@ func TestOtherUsersRepositoryAndListableDirectory(t *testing.T) {
 	}
 }
 
-// Issue 21.12-21.14, real git 2.39 and 2.47: setup git serves a loopback
+// Real git 2.39 and 2.47: setup git serves a loopback
 // host on https too; unsetup git removes exactly what setup wrote and keeps
 // the empty helper line the person wrote (else their global store helper
 // would answer first again); a service name with a dot is written as a
@@ -328,7 +328,7 @@ func TestSetupGitExactly(t *testing.T) {
 	}
 }
 
-// Issue 21.12 alone: the person's own empty helper line (which keeps their
+// the person's own empty helper line (which keeps their
 // global store helper away from this host) survives setup and unsetup.
 func TestUnsetupKeepsPersonsEmptyLine(t *testing.T) {
 	w := newWorld(t, 0)
