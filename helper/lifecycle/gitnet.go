@@ -18,19 +18,14 @@ type gitNetwork struct {
 
 func (s *Session) gitNetwork(providerURL string) gitNetwork {
 	var n gitNetwork
-	get := func(key string) string {
-		out, err := gitconf.Run("--get-urlmatch", key, providerURL)
-		if err != nil {
-			return ""
-		}
-		return strings.TrimSpace(out)
-	}
-	n.proxy = get("http.proxy")
+	// One git config call for every http.* key that applies to the URL.
+	http, _ := gitconf.URLMatch("http", providerURL)
+	n.proxy = strings.TrimSpace(http["proxy"])
 	n.caFile = s.set.Env("GIT_SSL_CAINFO")
 	if n.caFile == "" {
-		n.caFile = get("http.sslCAInfo")
+		n.caFile = strings.TrimSpace(http["sslcainfo"])
 	}
-	switch strings.ToLower(get("http.sslVerify")) {
+	switch strings.ToLower(strings.TrimSpace(http["sslverify"])) {
 	case "false", "no", "off", "0":
 		n.insecure = true
 	}
