@@ -81,18 +81,11 @@ func completeValues(args []string, w io.Writer) (ok bool) {
 // completionSettings reads the flags that locate the files (--config,
 // --token-dir, --service) from the words typed so far.
 func completionSettings(words []string) (*lifecycle.Settings, error) {
-	set := &lifecycle.Settings{Stderr: io.Discard}
+	given := map[string]string{}
 	for i := 0; i+1 < len(words); i++ {
-		switch words[i] {
-		case "--config":
-			set.ConfigPath = words[i+1]
-		case "--token-dir":
-			set.TokenDir = words[i+1]
-		case "--service":
-			set.Service = words[i+1]
-		}
+		given[words[i]] = words[i+1]
 	}
-	return set, nil
+	return &lifecycle.Settings{Stderr: io.Discard, ConfigPath: given["--config"], TokenDir: given["--token-dir"], Service: given["--service"]}, nil
 }
 
 // savedNames are the service names of the config file and the token

@@ -205,14 +205,14 @@ func (s cliSource) Duration(name string) time.Duration { return s.ctx(name).Dura
 func (s cliSource) ctx(name string) *cli.Context { return s.at[name] }
 
 // settings reads the flags of every level into helper settings.
-func settings(c *cli.Context) (*lifecycle.Settings, error) {
-	return settingsFrom(newCLISource(c))
+func settings(c *cli.Context, started time.Time, red *flow.Redactor) (*lifecycle.Settings, error) {
+	return settingsFrom(newCLISource(c), started, red)
 }
 
 // settingsFrom maps the flags given into helper settings: the service's
 // fields through their one description (service.FromFlags), the call's own
 // flags here.
-func settingsFrom(src flagSource) (*lifecycle.Settings, error) {
+func settingsFrom(src flagSource, started time.Time, red *flow.Redactor) (*lifecycle.Settings, error) {
 	str := func(name string) string {
 		if src.Given(name) {
 			return src.String(name)
@@ -225,6 +225,9 @@ func settingsFrom(src flagSource) (*lifecycle.Settings, error) {
 		return nil, err
 	}
 	set := &lifecycle.Settings{
+		Started:        started,
+		Redact:         red,
+		Stderr:         red.Writer(os.Stderr),
 		Service:        str("service"),
 		Account:        str("account"),
 		AllAccounts:    flag("all-accounts"),
@@ -237,7 +240,6 @@ func settingsFrom(src flagSource) (*lifecycle.Settings, error) {
 		NonInteractive: flag("non-interactive"),
 		NoBrowser:      flag("no-browser"),
 		Verbose:        flag("verbose"),
-		Stderr:         os.Stderr,
 	}
 	for name, dst := range map[string]*time.Duration{"timeout": &set.Timeout, "login-timeout": &set.LoginTimeout, "cooldown": &set.Cooldown} {
 		if src.Given(name) {
@@ -261,12 +263,10 @@ func withSettingsAt(started time.Time, red *flow.Redactor, action func(*cli.Cont
 				return err
 			}
 		}
-		set, err := settings(c)
+		set, err := settings(c, started, red)
 		if err != nil {
 			return err
 		}
-		set.Started = started
-		set.Redact, set.Stderr = red, red.Writer(os.Stderr)
 		return action(c, set)
 	}
 }

@@ -116,12 +116,10 @@ func wellFormed(kind flagKind, value string) bool {
 
 // runHot runs a hot command parsed by hotArgs.
 func runHot(ctx context.Context, cmd, op string, src argvSource, started time.Time, red *flow.Redactor) error {
-	set, err := settingsFrom(src)
+	set, err := settingsFrom(src, started, red)
 	if err != nil {
 		return err
 	}
-	set.Started = started
-	set.Redact, set.Stderr = red, red.Writer(os.Stderr)
 	switch cmd {
 	case "git":
 		return helper.Git(ctx, set, op, os.Stdin, os.Stdout)

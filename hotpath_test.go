@@ -5,6 +5,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"oauth2cred/flow"
 
 	"oauth2cred/helper"
 	"oauth2cred/helper/lifecycle"
@@ -19,7 +22,7 @@ func viaCLI(t *testing.T, args []string) *lifecycle.Settings {
 	t.Helper()
 	var got *lifecycle.Settings
 	capture := func(c *cli.Context) error {
-		s, err := settings(c)
+		s, err := settings(c, testStart, testRed)
 		got = s
 		return err
 	}
@@ -61,7 +64,7 @@ func TestHotPathParsesLikeCLI(t *testing.T) {
 		if !ok {
 			t.Fatalf("%v: not taken by the hot path", args)
 		}
-		hot, err := settingsFrom(src)
+		hot, err := settingsFrom(src, testStart, testRed)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,3 +115,9 @@ func TestEveryFieldIsAFlag(t *testing.T) {
 		}
 	}
 }
+
+// One start and one redactor for both parses, so they compare equal.
+var (
+	testStart = time.Unix(1, 0)
+	testRed   = &flow.Redactor{}
+)

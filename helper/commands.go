@@ -137,11 +137,11 @@ func Git(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reade
 	}
 	if allHosts(set) {
 		// One helper line for every host: the service of this host, if any.
-		name, err := routeGit(set, req)
+		name, fromGit, err := routeGit(set, req)
 		if err != nil || name == "" {
 			return err // none: silence, and git asks the next helper
 		}
-		set.Service = name
+		set = set.For(name, fromGit)
 	}
 	// GIT_TERMINAL_PROMPT=0 (a GUI client's git) forbids terminal prompts
 	// only: on a desktop the browser sign-in, and its save question in the

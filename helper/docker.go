@@ -66,7 +66,7 @@ func docker(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Re
 		if name == "" {
 			return dockerNotFound(stdout, host)
 		}
-		set.Service = name
+		set = set.For(name, nil)
 	}
 	s, err := lifecycle.Open(set, lifecycle.Use{})
 	if err != nil {

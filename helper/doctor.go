@@ -44,11 +44,11 @@ func Doctor(ctx context.Context, set *lifecycle.Settings, stdout io.Writer) erro
 	d.storeDir(set.Store())
 	if cfg, err := set.Config(); err == nil {
 		for _, n := range cfg.Names() {
-			d.service(ctx, serviceOf(set, n, nil))
+			d.service(ctx, set.For(n, nil))
 		}
 	}
 	for _, g := range gitDefined() {
-		d.service(ctx, serviceOf(set, g.name, &g.def))
+		d.service(ctx, set.For(g.name, &g.def))
 	}
 	return d.result()
 }
@@ -74,14 +74,6 @@ func (d *doctor) service(ctx context.Context, set *lifecycle.Settings) {
 	}
 	d.server(ctx, s)
 	d.redirect(s)
-}
-
-// serviceOf is set for service name, as git's configuration defines it
-// when def is given.
-func serviceOf(set *lifecycle.Settings, name string, def *service.Definition) *lifecycle.Settings {
-	c := *set
-	c.Service, c.FromGit = name, def
-	return &c
 }
 
 // gitService is a service git's own configuration defines.

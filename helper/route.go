@@ -14,10 +14,10 @@ import (
 // host): the first service of the config file whose hosts match; else
 // the one git's own configuration defines for the URL (read once, and
 // only then); else "".
-func routeGit(set *lifecycle.Settings, req protocol.Credential) (string, error) {
+func routeGit(set *lifecycle.Settings, req protocol.Credential) (string, *service.Definition, error) {
 	proto, host, path := req.Get("protocol"), req.Get("host"), req.Get("path")
 	if name, err := routeConfig(set, proto, host); err != nil || name != "" {
-		return name, err
+		return name, nil, err
 	}
 	u := proto + "://" + host
 	if path != "" {
@@ -25,14 +25,13 @@ func routeGit(set *lifecycle.Settings, req protocol.Credential) (string, error) 
 	}
 	vals, err := gitconf.URLMatch("credential", u)
 	if err != nil {
-		return "", nil // no git to ask: nothing defined here
+		return "", nil, nil // no git to ask: nothing defined here
 	}
 	name, d, ok := service.FromGitConfig(proto, host, path, vals, realm(req))
 	if !ok || !service.Matches(d, proto, host) {
-		return "", nil
+		return "", nil, nil
 	}
-	set.FromGit = &d
-	return name, nil
+	return name, &d, nil
 }
 
 // realm is the realm of the server's challenge, when git passed it.

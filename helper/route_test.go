@@ -40,11 +40,11 @@ func TestRouteReadsGitConfigOnlyWhenNeeded(t *testing.T) {
 	}
 	route := func(host string) (string, *lifecycle.Settings) {
 		set := &lifecycle.Settings{ConfigPath: cfg, Getenv: func(string) string { return "" }}
-		name, err := routeGit(set, protocol.Credential{{Key: "protocol", Value: "https"}, {Key: "host", Value: host}})
+		name, fromGit, err := routeGit(set, protocol.Credential{{Key: "protocol", Value: "https"}, {Key: "host", Value: host}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return name, set
+		return name, set.For(name, fromGit)
 	}
 	if name, _ := route("git.example.com"); name != "work" || count() != 0 {
 		t.Fatalf("a config-file host: %q, %d git calls", name, count())

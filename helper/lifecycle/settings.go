@@ -49,6 +49,7 @@ type Settings struct {
 	// Started is when the call began; zero means now.
 	Started      time.Time
 	startChecked bool
+	startedAt    time.Time       // Started, or the process's start when earlier
 	config       *service.Config // the config file, once read
 }
 
@@ -65,14 +66,24 @@ func (s *Settings) Store() persist.Dir {
 func (s *Settings) started() time.Time {
 	if !s.startChecked {
 		s.startChecked = true
-		if s.Started.IsZero() {
-			s.Started = time.Now()
+		s.startedAt = s.Started
+		if s.startedAt.IsZero() {
+			s.startedAt = time.Now()
 		}
-		if t, ok := platform.ProcessStart(); ok && t.Before(s.Started) {
-			s.Started = t
+		if t, ok := platform.ProcessStart(); ok && t.Before(s.startedAt) {
+			s.startedAt = t
 		}
 	}
-	return s.Started
+	return s.startedAt
+}
+
+// For is a copy of s for the service a call was routed to (git's or a
+// registry's host), with the definition git's configuration gives it when
+// the config file has none: the settings as the front end made them stay.
+func (s *Settings) For(service string, fromGit *service.Definition) *Settings {
+	c := *s
+	c.Service, c.FromGit = service, fromGit
+	return &c
 }
 
 // Env reads the call's environment (Getenv, else the process's).
