@@ -11,12 +11,13 @@ import (
 )
 
 // Settings are made once: by the flag parser (settingsFrom) and, for a
-// call routed to another service, as a copy (Settings.For). No other
+// call routed to another service or account, as a copy (Settings.For,
+// ForAccount). No other
 // code assigns an exported field of a Settings (checked over the syntax of
 // the product's code; a variable's type is read from its declaration).
 func TestSettingsAreAssignedOnlyWhereMade(t *testing.T) {
 	fields := settingsFields(t)
-	allowed := map[string]bool{"settingsFrom": true, "For": true}
+	allowed := map[string]bool{"settingsFrom": true, "For": true, "ForAccount": true}
 	checked := 0
 	filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() && (path == "integration" || path == "bench") {

@@ -110,13 +110,23 @@ func Logout(ctx context.Context, set *lifecycle.Settings) error {
 	}
 	var failed error
 	for _, a := range accounts {
-		s.SetAccount(a)
-		if err := s.Logout(ctx); err != nil {
+		if err := logoutAccount(ctx, set.ForAccount(a)); err != nil {
 			s.Warn("%v", err)
 			failed = err
 		}
 	}
 	return failed
+}
+
+// logoutAccount logs one account of the service out, in a session of its
+// own.
+func logoutAccount(ctx context.Context, set *lifecycle.Settings) error {
+	s, err := lifecycle.Open(set, lifecycle.Use{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return s.Logout(ctx)
 }
 
 // Git answers one git credential-helper operation (gitcredentials(7)).

@@ -34,9 +34,6 @@ func (s *Session) Source() string { return s.source }
 // Account is the account the session is for; "" is the default one.
 func (s *Session) Account() string { return s.account }
 
-// SetAccount turns the session to another account of its service.
-func (s *Session) SetAccount(a string) { s.account = a }
-
 // Store is the token directory.
 func (s *Session) Store() persist.Dir { return s.dir }
 

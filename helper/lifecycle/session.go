@@ -72,6 +72,20 @@ func Open(set *Settings, use Use) (*Session, error) {
 	return open(set, use)
 }
 
+// keyringOf is the keyring mirror of the service, nil when it has none.
+func keyringOf(svc *service.Service, set *Settings) *persist.Keyring {
+	if !svc.Keyring {
+		return nil
+	}
+	k := &persist.Keyring{Backend: set.KeyringBackend}
+	// A desktop keyring that is slow to start (a busy machine, a first
+	// unlock) may get more than the default 1.5 s.
+	if d, err := time.ParseDuration(set.Env("OAUTH2CRED_KEYRING_TIMEOUT")); err == nil && d > 0 {
+		k.Timeout = d
+	}
+	return k
+}
+
 func open(set *Settings, use Use) (*Session, error) {
 	name, def, source, err := set.definition()
 	if err != nil {
@@ -102,29 +116,18 @@ func open(set *Settings, use Use) (*Session, error) {
 		return nil, err
 	}
 	s := &Session{
-		svc:     svc,
-		set:     set,
-		dir:     dir,
-		ui:      &ui{stderr: set.Stderr, red: set.Redact, env: set.Env, noTTY: set.NoTerminal},
-		person:  !set.NonInteractive && !set.ci(),
-		source:  source,
-		account: set.Account,
-	}
-	s.openedRecord, s.openedKey = record, recordKey
-	s.isLogin, s.viaGit = use.Login, use.Git
-	if use.NoPerson {
-		s.person = false
-	}
-	if use.NoTerminal {
-		s.ui.noTTY = true
-	}
-	if svc.Keyring {
-		s.keyring = &persist.Keyring{Backend: set.KeyringBackend}
-		// A desktop keyring that is slow to start (a busy machine, a
-		// first unlock) may get more than the default 1.5 s.
-		if d, err := time.ParseDuration(set.Env("OAUTH2CRED_KEYRING_TIMEOUT")); err == nil && d > 0 {
-			s.keyring.Timeout = d
-		}
+		svc:          svc,
+		set:          set,
+		dir:          dir,
+		ui:           &ui{stderr: set.Stderr, red: set.Redact, env: set.Env, noTTY: set.NoTerminal || use.NoTerminal},
+		person:       !set.NonInteractive && !set.ci() && !use.NoPerson,
+		source:       source,
+		account:      set.Account,
+		openedRecord: record,
+		openedKey:    recordKey,
+		isLogin:      use.Login,
+		viaGit:       use.Git,
+		keyring:      keyringOf(svc, set),
 	}
 	if svc.Insecure {
 		s.ui.warn("TLS verification is off for %q (--insecure-skip-tls-verify); anyone on the network can read its tokens", svc.Name)

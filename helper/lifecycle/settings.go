@@ -129,6 +129,13 @@ func (s *Settings) ServiceName() string {
 	return s.Env("OAUTH2CRED_SERVICE")
 }
 
+// ForAccount is a copy of s for another account of the same service.
+func (s *Settings) ForAccount(account string) *Settings {
+	c := *s
+	c.Account = account
+	return &c
+}
+
 // Home is the person's home directory (platform.Home).
 func (s *Settings) Home() string { return platform.ThisHome(s.Env) }
 
