@@ -66,11 +66,10 @@ func completeValues(args []string, w io.Writer) (ok bool) {
 	case "preset":
 		values = service.PresetNames()
 	default:
-		v, ok := service.Choices[flag]
-		if !ok {
+		values = service.Choices(flag)
+		if values == nil {
 			return false
 		}
-		values = v
 	}
 	for _, v := range values {
 		fmt.Fprintln(w, v)
@@ -125,10 +124,7 @@ func savedNames(set *lifecycle.Settings, accounts bool) []string {
 func fishValues() string {
 	var b strings.Builder
 	b.WriteString("\n# values: oauth2cred answers for them\n")
-	names := []string{"service", "account", "format", "preset"}
-	for k := range service.Choices {
-		names = append(names, k)
-	}
+	names := append([]string{"service", "account", "format", "preset"}, service.ChoiceFlags[:]...)
 	sort.Strings(names)
 	for _, n := range names {
 		fmt.Fprintf(&b, "complete -c oauth2cred -l %s -x -a '(set -l t (commandline -opc); $t --generate-bash-completion 2>/dev/null)'\n", n)

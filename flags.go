@@ -112,24 +112,31 @@ var flagTable = [...]flagSpec{
 	{"verbose", kBool, gStore, "log each request to stderr, secrets redacted"},
 }
 
-// commandGroups are the flag groups each command takes; a command not
+// The flag groups of the commands: static data, so that no code runs for
+// them when a process starts (the hot path asks commandGroups).
+var (
+	signInGroups = [...]flagGroup{gService, gAuth, gExchange, gNetwork, gStore}
+	logoutGroups = [...]flagGroup{gService, gAuth, gExchange, gNetwork, gStore, gLogout}
+	statusGroups = [...]flagGroup{gStore}
+)
+
+// commandGroups are the flag groups command cmd takes; a command not
 // named takes none of them.
-var commandGroups = map[string][]flagGroup{
-	"token":   {gService, gAuth, gExchange, gNetwork, gStore},
-	"git":     {gService, gAuth, gExchange, gNetwork, gStore},
-	"kubectl": {gService, gAuth, gExchange, gNetwork, gStore},
-	"docker":  {gService, gAuth, gExchange, gNetwork, gStore},
-	"login":   {gService, gAuth, gExchange, gNetwork, gStore},
-	"logout":  {gService, gAuth, gExchange, gNetwork, gStore, gLogout},
-	"doctor":  {gService, gAuth, gExchange, gNetwork, gStore},
-	"setup":   {gService, gAuth, gExchange, gNetwork, gStore},
-	"unsetup": {gService, gAuth, gExchange, gNetwork, gStore},
-	"status":  {gStore},
+func commandGroups(cmd string) []flagGroup {
+	switch cmd {
+	case "token", "git", "kubectl", "docker", "login", "doctor", "setup", "unsetup":
+		return signInGroups[:]
+	case "logout":
+		return logoutGroups[:]
+	case "status":
+		return statusGroups[:]
+	}
+	return nil
 }
 
 // appliesTo says whether command cmd takes flag f.
 func appliesTo(cmd string, f flagSpec) bool {
-	return slices.Contains(commandGroups[cmd], f.group) || (cmd == "status" && f.name == "service")
+	return slices.Contains(commandGroups(cmd), f.group) || (cmd == "status" && f.name == "service")
 }
 
 // flagsFor returns urfave/cli's flags of command cmd, grouped for help.

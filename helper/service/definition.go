@@ -178,16 +178,38 @@ func (s *Service) defaults() {
 	}
 }
 
-// Choices are the words each setting that takes one of a few words
-// allows, by flag name: checked here, offered by shell completion.
-var Choices = map[string][]string{
-	"method":                  {"post", "get"},
-	"flow":                    {"auto", "browser", "device", "client-credentials", "token-exchange"},
-	"token-type":              {"access_token", "id_token"},
-	"storage":                 {"file", "keyring"},
-	"client-auth":             {"basic", "post"},
-	"client-assertion-source": {"github-actions", "gitlab", "env"},
-	"subject-token-source":    {"github-actions", "gitlab", "env"},
+// The words of the settings that take one of a few: static data, so that
+// no code runs for them when a process starts.
+var (
+	methodChoices     = [...]string{"post", "get"}
+	flowChoices       = [...]string{"auto", "browser", "device", "client-credentials", "token-exchange"}
+	tokenTypeChoices  = [...]string{"access_token", "id_token"}
+	storageChoices    = [...]string{"file", "keyring"}
+	clientAuthChoices = [...]string{"basic", "post"}
+	sourceChoices     = [...]string{"github-actions", "gitlab", "env"}
+)
+
+// ChoiceFlags are the flags that take one of a few words (Choices).
+var ChoiceFlags = [...]string{"method", "flow", "token-type", "client-auth", "client-assertion-source", "subject-token-source"}
+
+// Choices are the words a setting allows, by flag name (or config key):
+// checked here, offered by shell completion; nil for a free value.
+func Choices(name string) []string {
+	switch name {
+	case "method":
+		return methodChoices[:]
+	case "flow":
+		return flowChoices[:]
+	case "token-type":
+		return tokenTypeChoices[:]
+	case "storage":
+		return storageChoices[:]
+	case "client-auth":
+		return clientAuthChoices[:]
+	case "client-assertion-source", "subject-token-source":
+		return sourceChoices[:]
+	}
+	return nil
 }
 
 // checkChoices checks the settings that take one of a few words, and the
@@ -197,13 +219,13 @@ func (s *Service) checkChoices() error {
 		flag, value string
 		allowed     []string
 	}{
-		{"--method", s.Method, Choices["method"]},
-		{"--flow", s.Flow, Choices["flow"]},
-		{"--token-type", s.TokenType, Choices["token-type"]},
-		{"storage", s.Storage, Choices["storage"]},
-		{"--client-auth", orElse(s.ClientAuth, "basic"), Choices["client-auth"]},
-		{"--client-assertion-source", orElse(s.ClientAssertionSource, "env"), Choices["client-assertion-source"]},
-		{"--subject-token-source", orElse(s.SubjectTokenSource, "env"), Choices["subject-token-source"]},
+		{"--method", s.Method, Choices("method")},
+		{"--flow", s.Flow, Choices("flow")},
+		{"--token-type", s.TokenType, Choices("token-type")},
+		{"storage", s.Storage, Choices("storage")},
+		{"--client-auth", orElse(s.ClientAuth, "basic"), Choices("client-auth")},
+		{"--client-assertion-source", orElse(s.ClientAssertionSource, "env"), Choices("client-assertion-source")},
+		{"--subject-token-source", orElse(s.SubjectTokenSource, "env"), Choices("subject-token-source")},
 	}
 	for _, c := range checks {
 		if !slices.Contains(c.allowed, c.value) {
