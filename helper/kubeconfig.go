@@ -33,7 +33,7 @@ type execBlock struct {
 }
 
 // kubeconfigExecs are the exec blocks of the kubeconfig's users whose
-// command and args pass want; refuse says why one of them cannot be edited.
+// command and args pass want, or why one of them cannot be edited safely.
 func kubeconfigExecs(data []byte, want func(command string, args []string) bool) ([]execBlock, error) {
 	file, err := parser.ParseBytes(data, parser.ParseComments)
 	if err != nil {

@@ -1,6 +1,7 @@
 package helper
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -167,7 +168,7 @@ func statusTable(w io.Writer, entries []statusEntry) error {
 			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%s: unusable: %s\n", e.Service, e.Account, where, e.Problem)
 			continue
 		}
-		who := orElse(e.Identity, "unknown")
+		who := cmp.Or(e.Identity, "unknown")
 		if e.Client != "" {
 			who = "client " + e.Client
 		}
@@ -187,14 +188,7 @@ func statusTable(w io.Writer, entries []statusEntry) error {
 			refresh = "yes"
 		}
 		scopes := strings.Join(e.Scopes, " ")
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Service, e.Account, who, expiry, refresh, orElse(scopes, "-"), where)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Service, e.Account, who, expiry, refresh, cmp.Or(scopes, "-"), where)
 	}
 	return tw.Flush()
-}
-
-func orElse(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -145,7 +146,7 @@ func (s *Session) refresh(ctx context.Context, old *persist.Token) (*persist.Tok
 	if err != nil {
 		return nil, err
 	}
-	cfg.ClientAuth = orElse(s.svc.ClientAuth, old.ClientAuth)
+	cfg.ClientAuth = cmp.Or(s.svc.ClientAuth, old.ClientAuth)
 	ft, err := cfg.Refresh(ctx, old.RefreshToken)
 	if err != nil {
 		s.keepRotated(old, err)

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -64,7 +65,7 @@ func (s *Session) assertion(client *http.Client, issuer string) (flow.Assertion,
 		src := jwtSource{what: "client assertion", file: s.svc.ClientAssertionFile, source: s.svc.ClientAssertionSource,
 			envName: s.svc.ClientAssertionEnv, audience: s.svc.ClientAssertionAudience, red: s.set.Redact}
 		return func(ctx context.Context, aud string) (string, error) {
-			return src.get(ctx, client, s.set.Env, orElse(src.audience, issuer))
+			return src.get(ctx, client, s.set.Env, cmp.Or(src.audience, issuer))
 		}, nil
 	}
 	return nil, nil

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -30,7 +31,7 @@ func (s *Session) Mismatch(t *persist.Token) string {
 		return "issuer"
 	case svc.TokenURL != "" && t.TokenURL != svc.TokenURL:
 		return "token endpoint"
-	case t.Bound && refreshTarget(svc.RefreshURL, svc.TokenURL, t.TokenURL) != orElse(t.RefreshURL, t.TokenURL):
+	case t.Bound && refreshTarget(svc.RefreshURL, svc.TokenURL, t.TokenURL) != cmp.Or(t.RefreshURL, t.TokenURL):
 		return "refresh endpoint"
 	case svc.RevokeURL != "" && t.RevokeURL != svc.RevokeURL:
 		return "revocation endpoint"
@@ -74,17 +75,10 @@ func (s *Session) grantMismatch(t *persist.Token) string {
 // the token endpoint configured, else (an issuer's discovery) the token
 // endpoint recorded, which the issuer check has vouched for.
 func refreshTarget(refreshURL, tokenURL, savedTokenURL string) string {
-	return orElse(refreshURL, orElse(tokenURL, savedTokenURL))
+	return cmp.Or(refreshURL, cmp.Or(tokenURL, savedTokenURL))
 }
 
 func trimSlash(s string) string { return strings.TrimSuffix(s, "/") }
-
-func orElse(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
 
 func sameSet(a, b []string) bool {
 	a, b = slices.Clone(a), slices.Clone(b)

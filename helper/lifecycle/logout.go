@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -119,8 +120,8 @@ func (s *Session) revoke(ctx context.Context, t *persist.Token) (bool, error) {
 	}
 	// The origin matched: revoke where the token's record says, the way its
 	// client authenticated then.
-	cfg.Endpoints.RevokeURL = orElse(t.RevokeURL, cfg.Endpoints.RevokeURL)
-	cfg.ClientAuth = orElse(s.svc.ClientAuth, t.ClientAuth)
+	cfg.Endpoints.RevokeURL = cmp.Or(t.RevokeURL, cfg.Endpoints.RevokeURL)
+	cfg.ClientAuth = cmp.Or(s.svc.ClientAuth, t.ClientAuth)
 	if cfg.Endpoints.RevokeURL == "" {
 		s.ui.say("The server of %q has no revocation endpoint: its refresh token stays valid there until it expires or you revoke it at the provider%s.", s.svc.Name, s.appsPageHint())
 		return false, nil

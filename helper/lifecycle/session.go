@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -294,8 +295,8 @@ func (s *Session) discover(ctx context.Context, client *http.Client) (*flow.Endp
 		// A refresh: the endpoints the token was issued for are in its
 		// origin record, which binding compared with the service. One
 		// request, no discovery (SPEC §6).
-		ep.TokenURL, ep.RefreshURL, ep.RevokeURL = r.TokenURL, orElse(ep.RefreshURL, r.RefreshURL), orElse(ep.RevokeURL, r.RevokeURL)
-		ep.AuthURL, ep.DeviceURL = orElse(ep.AuthURL, r.AuthURL), orElse(ep.DeviceURL, r.DeviceURL)
+		ep.TokenURL, ep.RefreshURL, ep.RevokeURL = r.TokenURL, cmp.Or(ep.RefreshURL, r.RefreshURL), cmp.Or(ep.RevokeURL, r.RevokeURL)
+		ep.AuthURL, ep.DeviceURL = cmp.Or(ep.AuthURL, r.AuthURL), cmp.Or(ep.DeviceURL, r.DeviceURL)
 	} else if s.svc.Issuer != "" && (ep.TokenURL == "" || ep.AuthURL == "" || ep.DeviceURL == "" || ep.RevokeURL == "") {
 		dctx, cancel := context.WithTimeout(ctx, s.RequestTimeout())
 		d, err := flow.Discover(dctx, client, s.svc.Issuer)

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -221,7 +222,7 @@ func (s *Session) unattendedFlow(ctx context.Context, wasSaved bool) (*persist.T
 		src := jwtSource{what: "subject token", file: s.svc.SubjectTokenFile, source: s.svc.SubjectTokenSource,
 			envName: s.svc.SubjectTokenEnv, audience: s.svc.ClientAssertionAudience, red: s.set.Redact}
 		var subject string
-		subject, err = src.get(ctx, cfg.Client, s.set.Env, orElse(src.audience, cfg.Endpoints.Issuer))
+		subject, err = src.get(ctx, cfg.Client, s.set.Env, cmp.Or(src.audience, cfg.Endpoints.Issuer))
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"cmp"
 	"os"
 	"path"
 	"runtime"
@@ -19,10 +20,10 @@ func Dirs(goos string, env func(string) string, home string) (configFile, tokenD
 	if goos == "windows" {
 		join = windowsJoin
 		if config == "" {
-			config = orElse(env("APPDATA"), windowsJoin(home, "AppData", "Roaming"))
+			config = cmp.Or(env("APPDATA"), windowsJoin(home, "AppData", "Roaming"))
 		}
 		if state == "" {
-			state = orElse(env("LOCALAPPDATA"), windowsJoin(home, "AppData", "Local"))
+			state = cmp.Or(env("LOCALAPPDATA"), windowsJoin(home, "AppData", "Local"))
 		}
 	}
 	if config == "" {
@@ -73,11 +74,4 @@ func windowsJoin(elem ...string) string {
 		}
 	}
 	return out
-}
-
-func orElse(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"net/url"
 	"os"
 	"reflect"
@@ -223,9 +224,9 @@ func (s *Service) checkChoices() error {
 		{"--flow", s.Flow, Choices("flow")},
 		{"--token-type", s.TokenType, Choices("token-type")},
 		{"storage", s.Storage, Choices("storage")},
-		{"--client-auth", orElse(s.ClientAuth, "basic"), Choices("client-auth")},
-		{"--client-assertion-source", orElse(s.ClientAssertionSource, "env"), Choices("client-assertion-source")},
-		{"--subject-token-source", orElse(s.SubjectTokenSource, "env"), Choices("subject-token-source")},
+		{"--client-auth", cmp.Or(s.ClientAuth, "basic"), Choices("client-auth")},
+		{"--client-assertion-source", cmp.Or(s.ClientAssertionSource, "env"), Choices("client-assertion-source")},
+		{"--subject-token-source", cmp.Or(s.SubjectTokenSource, "env"), Choices("subject-token-source")},
 	}
 	for _, c := range checks {
 		if !slices.Contains(c.allowed, c.value) {
@@ -397,12 +398,4 @@ func ParseParams(values []string) (map[string]string, error) {
 		m[k] = val
 	}
 	return m, nil
-}
-
-// orElse is a unless it is empty, else b.
-func orElse(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
