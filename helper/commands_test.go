@@ -262,3 +262,28 @@ func TestTokenJSONLeavesOutAnExpiredIDToken(t *testing.T) {
 		}
 	}
 }
+
+// git's erase drops only the rejected access token: the service's lock
+// file and an abandoned sign-in's cool-down stay (only logout clears them).
+func TestEraseKeepsLockAndCooldown(t *testing.T) {
+	w := testworld.New(t)
+	tok := w.SignIn()
+	d := persist.Dir{Path: w.Dir}
+	key := w.Settings().Service
+	if err := d.MarkAbandoned(key); err != nil {
+		t.Fatal(err)
+	}
+	req := "protocol=http\nhost=" + w.Host() + "\nusername=oauth2\npassword=" + tok.AccessToken + "\n\n"
+	if _, err := gitOp(w, w.Settings(), "erase", req); err != nil {
+		t.Fatal(err)
+	}
+	if w.Saved(key).AccessToken != "" {
+		t.Fatal("erase kept the rejected access token")
+	}
+	if _, err := os.Stat(d.File(key) + ".lock"); err != nil {
+		t.Errorf("erase removed the lock file: %v", err)
+	}
+	if at, _ := d.Abandoned(key); at.IsZero() {
+		t.Error("erase cleared the cool-down of an abandoned sign-in")
+	}
+}

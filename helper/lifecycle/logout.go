@@ -35,11 +35,6 @@ func (s *Session) drop(ctx context.Context, value string) error {
 		return err
 	}
 	defer unlock()
-	// Nothing of the service stays: its lock file goes while it is held
-	// (a waiter locks a new one), and so does an abandoned sign-in's mark.
-	defer s.dir.RemoveLock(s.Key())
-	defer s.dir.ClearAbandoned(s.Key())
-	defer s.dir.ClearRefused(s.Key())
 	t, err := s.load()
 	if err != nil {
 		if errors.Is(err, persist.ErrNotFound) {
