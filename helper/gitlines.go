@@ -21,11 +21,15 @@ const (
 	oursForOne               // oauth2cred --service NAME
 )
 
-// storageHelpers are the helpers that hand back a credential they stored,
-// which for an OAuth token is a dead one once it expires.
-var storageHelpers = map[string]bool{
-	"cache": true, "store": true, "osxkeychain": true, "manager": true, "manager-core": true,
-	"libsecret": true, "wincred": true, "gnome-keyring": true,
+// isStorageHelper says whether git's helper name is one that hands back a
+// credential it stored, which for an OAuth token is a dead one once it
+// expires (a switch: no map built at every process start).
+func isStorageHelper(name string) bool {
+	switch name {
+	case "cache", "store", "osxkeychain", "manager", "manager-core", "libsecret", "wincred", "gnome-keyring":
+		return true
+	}
+	return false
 }
 
 // helperLineKind classifies a helper line, and names the service of ours.
@@ -38,13 +42,13 @@ func helperLineKind(line string) (helperKind, string) {
 	}
 	prog := words[0]
 	if !shell && !strings.ContainsAny(prog, `/\`) {
-		if storageHelpers[prog] {
+		if isStorageHelper(prog) {
 			return storageHelper, ""
 		}
 		prog = "git-credential-" + prog
 	}
 	if !isThisProgram(prog) {
-		if b := filepath.Base(prog); strings.HasPrefix(b, "git-credential-") && storageHelpers[strings.TrimPrefix(strings.TrimSuffix(b, ".exe"), "git-credential-")] {
+		if b := filepath.Base(prog); strings.HasPrefix(b, "git-credential-") && isStorageHelper(strings.TrimPrefix(strings.TrimSuffix(b, ".exe"), "git-credential-")) {
 			return storageHelper, ""
 		}
 		return otherHelper, ""

@@ -37,8 +37,8 @@ func kubeloginFlags(args []string) (map[string][]string, []string) {
 	return flags, stray
 }
 
-// kubeloginSecrets are get-token's flags whose values are secrets.
-var kubeloginSecrets = map[string]bool{"oidc-client-secret": true, "password": true}
+// kubeloginSecret says whether a get-token flag's value is a secret.
+func kubeloginSecret(name string) bool { return name == "oidc-client-secret" || name == "password" }
 
 // redactKubeloginArgs is args with every secret flag's value as [redacted],
 // in either form (--f=v, --f v).
@@ -51,7 +51,7 @@ func redactKubeloginArgs(args []string) []string {
 		}
 		name, _, has := strings.Cut(strings.TrimLeft(out[i], "-"), "=")
 		switch {
-		case !kubeloginSecrets[name]:
+		case !kubeloginSecret(name):
 		case has:
 			out[i] = out[i][:strings.IndexByte(out[i], '=')+1] + "[redacted]"
 		case i+1 < len(out):

@@ -79,14 +79,20 @@ func locatingArgs(set *lifecycle.Settings) []string {
 	return out
 }
 
-// pathFlags are the flags whose values are files.
-var pathFlags = map[string]bool{
-	"config": true, "token-dir": true, "client-secret-file": true, "client-key-file": true,
-	"client-assertion-file": true, "subject-token-file": true, "ca-file": true,
+// pathFlag says whether a flag's value is a file; setupOnlyFlag whether
+// the flag steers set-up itself and is never copied into what it writes.
+// Switches, not maps: nothing is built when a process starts.
+func pathFlag(name string) bool {
+	switch name {
+	case "config", "token-dir", "client-secret-file", "client-key-file", "client-assertion-file", "subject-token-file", "ca-file":
+		return true
+	}
+	return false
 }
 
-// setupOnlyFlags steer set-up itself and are never copied into what it writes.
-var setupOnlyFlags = map[string]bool{"dry-run": true, "global": true, "local": true}
+func setupOnlyFlag(name string) bool {
+	return name == "dry-run" || name == "global" || name == "local"
+}
 
 // writtenArgs are a set-up command's service flags as written for later
 // calls: file names made absolute, set-up's own flags dropped.
@@ -98,10 +104,10 @@ func writtenArgs(args []string) []string {
 		switch {
 		case !strings.HasPrefix(a, "-"):
 			out = append(out, a)
-		case setupOnlyFlags[name]:
-		case pathFlags[name] && has:
+		case setupOnlyFlag(name):
+		case pathFlag(name) && has:
 			out = append(out, a[:len(a)-len(val)]+absPath(val))
-		case pathFlags[name] && i+1 < len(args):
+		case pathFlag(name) && i+1 < len(args):
 			out = append(out, a, absPath(args[i+1]))
 			i++
 		default:
