@@ -15,7 +15,6 @@ import (
 
 	"oauth2cred/flow"
 	"oauth2cred/helper"
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 )
@@ -59,9 +58,9 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 						names = append(names, cmd.Name)
 					}
 				}
-				return &exit.Error{Code: exit.Usage, Msg: fmt.Sprintf("unknown command %q%s; see 'oauth2cred --help'", c.Args().First(), service.DidYouMean(c.Args().First(), names))}
+				return helper.Usagef("unknown command %q%s; see 'oauth2cred --help'", c.Args().First(), service.DidYouMean(c.Args().First(), names))
 			}
-			return &exit.Error{Code: exit.Usage, Msg: "no command given; see 'oauth2cred --help'"}
+			return helper.Usagef("no command given; see 'oauth2cred --help'")
 		},
 		Commands: []*cli.Command{
 			{
@@ -246,7 +245,7 @@ func newApp(started time.Time, red *flow.Redactor) *cli.App {
 				Description: service.Help(),
 				Action: func(c *cli.Context) error {
 					if c.NArg() > 0 {
-						return &exit.Error{Code: exit.Usage, Msg: fmt.Sprintf("unknown config command %q%s; use 'oauth2cred config path' or 'oauth2cred config edit'", c.Args().First(), service.DidYouMean(c.Args().First(), []string{"path", "edit"}))}
+						return helper.Usagef("unknown config command %q%s; use 'oauth2cred config path' or 'oauth2cred config edit'", c.Args().First(), service.DidYouMean(c.Args().First(), []string{"path", "edit"}))
 					}
 					fmt.Println(service.Help())
 					return nil

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"oauth2cred/helper"
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 
@@ -19,7 +18,7 @@ import (
 // script urfave/cli writes from the app.
 func completion(app *cli.App, shell string, nargs int, w io.Writer) error {
 	if nargs > 1 {
-		return &exit.Error{Code: exit.Usage, Msg: "completion takes one shell: bash, zsh or fish"}
+		return helper.Usagef("completion takes one shell: bash, zsh or fish")
 	}
 	switch shell {
 	case "bash":
@@ -36,7 +35,7 @@ func completion(app *cli.App, shell string, nargs int, w io.Writer) error {
 		_, err = io.WriteString(w, s+fishValues())
 		return err
 	}
-	return &exit.Error{Code: exit.Usage, Msg: fmt.Sprintf("completion for %q is not available; choose bash, zsh or fish", shell)}
+	return helper.Usagef("completion for %q is not available; choose bash, zsh or fish", shell)
 }
 
 // completeValues answers a completion request for a flag's value (the

@@ -15,7 +15,6 @@ import (
 
 	"oauth2cred/flow"
 	"oauth2cred/helper"
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 )
@@ -252,12 +251,12 @@ func settingsFrom(src flagSource, started time.Time, red *flow.Redactor) (*lifec
 		if src.Given(name) {
 			*dst = src.Duration(name)
 			if *dst <= 0 {
-				return nil, &exit.Error{Code: exit.Usage, Msg: "--" + name + " must be positive, e.g. 30s or 2m"}
+				return nil, helper.Usagef("--%s must be positive, e.g. 30s or 2m", name)
 			}
 		}
 	}
 	if set.Save && set.NoSave {
-		return nil, &exit.Error{Code: exit.Usage, Msg: "--save and --no-save contradict each other; pass one"}
+		return nil, helper.Usagef("--save and --no-save contradict each other; pass one")
 	}
 	return set, nil
 }
@@ -298,14 +297,12 @@ func usageError(_ *cli.Context, err error, _ bool) error {
 		if len(name) == 1 {
 			dashes = "-"
 		}
-		msg = "unknown flag " + dashes + name
 		var names []string
 		for _, f := range flagTable {
 			names = append(names, f.name)
 		}
-		if s := service.DidYouMean(name, names); s != "" {
-			msg += strings.Replace(s, "mean ", "mean --", 1)
-		}
+		suggestion := strings.Replace(service.DidYouMean(name, names), "mean ", "mean --", 1)
+		return helper.Usagef("%w%s", &unknownFlagError{dashes + name}, suggestion)
 	}
 	// flag's own words: invalid value "5" for flag -timeout: parse error
 	if m := badValue().FindStringSubmatch(msg); m != nil {
@@ -314,8 +311,14 @@ func usageError(_ *cli.Context, err error, _ bool) error {
 			msg = fmt.Sprintf("--%s cannot take %q", m[2], m[1])
 		}
 	}
-	return &exit.Error{Code: exit.Usage, Msg: msg}
+	return helper.Usagef("%s", msg)
 }
+
+// unknownFlagError is a flag that the command does not take; main says
+// where it goes when it stands before the command.
+type unknownFlagError struct{ flag string }
+
+func (e *unknownFlagError) Error() string { return "unknown flag " + e.flag }
 
 // badValue is compiled only for a usage error: at start-up it cost more
 // than a cached call's own work.
@@ -345,5 +348,5 @@ func checkArgs(c *cli.Context) error {
 	case service.ValidName(arg) == nil && !c.IsSet("service"):
 		msg += fmt.Sprintf(" (did you mean --service %s?)", arg)
 	}
-	return &exit.Error{Code: exit.Usage, Msg: msg}
+	return helper.Usagef("%s", msg)
 }

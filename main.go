@@ -14,7 +14,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"oauth2cred/flow"
-	"oauth2cred/helper/exit"
 )
 
 func main() {
@@ -50,20 +49,12 @@ func main() {
 	}
 	if err != nil {
 		app := newApp(started, red) // for the hints of a usage error
-		code := exit.Failure
-		var ee *exit.Error
-		var ec cli.ExitCoder
-		switch {
-		case errors.As(err, &ee):
-			code = ee.Code
-		case errors.As(err, &ec):
-			code = ec.ExitCode()
-		}
+		code := exitCode(err)
 		msg := strings.TrimPrefix(err.Error(), "oauth2cred: ")
-		if fixed, ok := flagsBeforeCommand(app, args, msg); ok {
+		if fixed, ok := flagsBeforeCommand(app, args, err); ok {
 			msg = fixed
 		}
-		if code == exit.Usage && !strings.Contains(msg, "--help") && !strings.Contains(msg, "; see '") {
+		if code == exitUsage && !strings.Contains(msg, "--help") && !strings.Contains(msg, "; see '") {
 			// One hint a line: a message that names its own help keeps it.
 			msg += "; see '" + commandPath(app, args) + " --help'"
 		}
@@ -124,8 +115,9 @@ func onlyCommand(app *cli.App, args []string) {
 
 // flagsBeforeCommand rewrites "unknown flag" at the top level, where no
 // flag is taken, into the command line with the flags after the command.
-func flagsBeforeCommand(app *cli.App, args []string, msg string) (string, bool) {
-	if !strings.HasPrefix(msg, "unknown flag --") || len(args) < 2 || !strings.HasPrefix(args[1], "-") {
+func flagsBeforeCommand(app *cli.App, args []string, err error) (string, bool) {
+	var uf *unknownFlagError
+	if !errors.As(err, &uf) || !strings.HasPrefix(uf.flag, "--") || len(args) < 2 || !strings.HasPrefix(args[1], "-") {
 		return "", false
 	}
 	for i, a := range args[1:] {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"oauth2cred/flow"
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 	"oauth2cred/protocol"
@@ -23,7 +22,7 @@ var TokenFormats = []string{"token", "header", "json", "env"}
 // Token prints a valid token in format: the seed library's accessToken().
 func Token(ctx context.Context, set *lifecycle.Settings, format string, stdout io.Writer) error {
 	if !slices.Contains(TokenFormats, format) {
-		return exit.Usagef("--format %q is not one of %s; see 'oauth2cred token --help'", format, strings.Join(TokenFormats, ", "))
+		return Usagef("--format %q is not one of %s; see 'oauth2cred token --help'", format, strings.Join(TokenFormats, ", "))
 	}
 	s, err := lifecycle.Open(set, lifecycle.Use{})
 	if err != nil {
@@ -134,13 +133,13 @@ func Git(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reade
 	switch op {
 	case "get", "store", "erase":
 	case "":
-		return exit.Usagef("git needs an operation: get, store or erase; see 'oauth2cred git --help'")
+		return Usagef("git needs an operation: get, store or erase; see 'oauth2cred git --help'")
 	default:
-		return exit.Usagef("unknown git operation %q; git calls get, store or erase; see 'oauth2cred git --help'", op)
+		return Usagef("unknown git operation %q; git calls get, store or erase; see 'oauth2cred git --help'", op)
 	}
 	req, err := protocol.ReadCredential(stdin)
 	if err != nil {
-		return exit.Usagef("%v", err)
+		return Usagef("%v", err)
 	}
 	if op == "store" {
 		return nil // the token lives in our store; git's copy adds nothing
@@ -210,7 +209,7 @@ func gitAnswer(s *lifecycle.Session, req protocol.Credential, value string, expi
 func Kubectl(ctx context.Context, set *lifecycle.Settings, execInfo string, stdout io.Writer) error {
 	info, err := protocol.ParseExecInfo(execInfo)
 	if err != nil {
-		return exit.Usagef("%v", err)
+		return Usagef("%v", err)
 	}
 	// kubectl says whether anybody is at a terminal: if not, look for none.
 	nobody := execInfo != "" && !info.Spec.Interactive
@@ -225,7 +224,7 @@ func Kubectl(ctx context.Context, set *lifecycle.Settings, execInfo string, stdo
 	}
 	b, err := protocol.EncodeExecCredential(info.APIVersion, value, expiry)
 	if err != nil {
-		return exit.Fail(err)
+		return err
 	}
 	_, err = stdout.Write(b)
 	return err
@@ -241,7 +240,7 @@ func KubeconfigUser(set *lifecycle.Settings, stdout io.Writer, args []string) er
 		// Any spelling urfave/cli takes: --x, -x, --x=V, -x=V.
 		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); strings.HasPrefix(a, "-") && name == "client-secret" {
 			// A kubeconfig is copied, shared and committed: no secret in it.
-			return exit.Usagef("setup kubectl does not write --client-secret into a kubeconfig; pass --client-secret-file FILE (or set OAUTH2CRED_CLIENT_SECRET where kubectl runs)")
+			return Usagef("setup kubectl does not write --client-secret into a kubeconfig; pass --client-secret-file FILE (or set OAUTH2CRED_CLIENT_SECRET where kubectl runs)")
 		}
 	}
 	exe := program()

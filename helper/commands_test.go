@@ -4,6 +4,7 @@ package helper
 // setup): what each prints on stdout for its consumer.
 
 import (
+	"errors"
 	"oauth2cred/internal/testdir"
 
 	"bytes"
@@ -19,7 +20,6 @@ import (
 
 	"oauth2cred/helper/internal/testworld"
 
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 	"oauth2cred/integration/op"
@@ -63,7 +63,7 @@ func TestGitCommand(t *testing.T) {
 	if err != nil || out != "" {
 		t.Fatalf("another host: %v %q", err, out)
 	}
-	if _, err := gitOp(w, w.Settings(), "fetch", req); exit.Code(err) != 2 {
+	if _, err := gitOp(w, w.Settings(), "fetch", req); !errors.As(err, new(*UsageError)) {
 		t.Fatalf("unknown operation: %v", err)
 	}
 }
@@ -92,10 +92,10 @@ func TestKubectlCommand(t *testing.T) {
 	var out bytes.Buffer
 	info := `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}`
 	err := Kubectl(context.Background(), w.Settings(func(s *lifecycle.Settings) { s.Service = "fresh" }), info, &out)
-	if exit.Code(err) != 3 || out.Len() != 0 {
+	if !errors.As(err, new(*lifecycle.NoPersonError)) || out.Len() != 0 {
 		t.Fatalf("non-interactive without a token: %v %q", err, out.String())
 	}
-	if err := Kubectl(context.Background(), w.Settings(), "not json", &out); exit.Code(err) != 2 {
+	if err := Kubectl(context.Background(), w.Settings(), "not json", &out); !errors.As(err, new(*UsageError)) {
 		t.Fatalf("bad KUBERNETES_EXEC_INFO: %v", err)
 	}
 }
@@ -116,7 +116,7 @@ func TestTokenFormats(t *testing.T) {
 			t.Fatalf("--format %s: %v\n%s", format, err, out.String())
 		}
 	}
-	if err := Token(context.Background(), w.Settings(), "yaml", &bytes.Buffer{}); exit.Code(err) != 2 {
+	if err := Token(context.Background(), w.Settings(), "yaml", &bytes.Buffer{}); !errors.As(err, new(*UsageError)) {
 		t.Fatalf("--format yaml: %v", err)
 	}
 	set := w.Settings(func(s *lifecycle.Settings) { s.Flags.TokenType = "id_token" })

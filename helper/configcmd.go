@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strings"
 
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 )
@@ -53,7 +52,7 @@ func ConfigEdit(set *lifecycle.Settings) error {
 	path, _ := set.ConfigFile()
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		if err := writeAtomic(path, []byte(configExample), 0o600); err != nil {
-			return exit.Fail(fmt.Errorf("cannot create the config file %s: %v", path, err))
+			return fmt.Errorf("cannot create the config file %s: %v", path, err)
 		}
 		fmt.Fprintf(set.Stderr, "oauth2cred: created %s with an example\n", path)
 	}
@@ -64,14 +63,14 @@ func ConfigEdit(set *lifecycle.Settings) error {
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return exit.Fail(fmt.Errorf("the editor %q failed (%v); set VISUAL or EDITOR to the one you use", editor, err))
+		return fmt.Errorf("the editor %q failed (%v); set VISUAL or EDITOR to the one you use", editor, err)
 	}
 	cfg, err := service.Load(path, true)
 	if err != nil {
 		return err
 	}
 	if p := cfg.Problems(); len(p) > 0 {
-		return exit.Usagef("%v; run 'oauth2cred config edit' to fix it", p[0])
+		return Usagef("%v; run 'oauth2cred config edit' to fix it", p[0])
 	}
 	fmt.Fprintf(set.Stderr, "oauth2cred: %s reads well: %d service(s)%s\n", filepath.Base(path), len(cfg.Names()), listed(cfg.Names()))
 	return nil

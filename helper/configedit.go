@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 	"oauth2cred/persist"
@@ -35,17 +34,17 @@ func addServices(set *lifecycle.Settings, add []namedService) error {
 	path, _ := set.ConfigFile()
 	target, mode, data, err := readThroughLink(path, 0o600)
 	if err != nil {
-		return exit.Fail(fmt.Errorf("cannot read the config file %s: %v", path, err))
+		return fmt.Errorf("cannot read the config file %s: %v", path, err)
 	}
 	out, err := withServices(path, data, add)
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return exit.Fail(fmt.Errorf("cannot create the config directory: %v", err))
+		return fmt.Errorf("cannot create the config directory: %v", err)
 	}
 	if err := persist.WriteAtomic(target, out, mode); err != nil {
-		return exit.Fail(fmt.Errorf("cannot write the config file %s: %v", path, err))
+		return fmt.Errorf("cannot write the config file %s: %v", path, err)
 	}
 	for _, s := range add {
 		fmt.Fprintf(set.Stderr, "oauth2cred: wrote the service %q to %s\n", s.name, path)
@@ -57,16 +56,16 @@ func addServices(set *lifecycle.Settings, add []namedService) error {
 func withServices(path string, data []byte, add []namedService) ([]byte, error) {
 	before, err := service.Parse(path, data)
 	if err != nil {
-		return nil, exit.Usagef("%v; fix the config file before setup adds to it", err)
+		return nil, Usagef("%v; fix the config file before setup adds to it", err)
 	}
 	out := bytes.Clone(data)
 	for _, s := range add {
 		if before.Has(s.name) {
-			return nil, exit.Failf("config file %s already has a service %q; not written twice", path, s.name)
+			return nil, fmt.Errorf("config file %s already has a service %q; not written twice", path, s.name)
 		}
 		t, err := serviceTable(s.name, s.def)
 		if err != nil {
-			return nil, exit.Fail(err)
+			return nil, err
 		}
 		if len(out) > 0 && !bytes.HasSuffix(out, []byte("\n")) {
 			out = append(out, '\n')
@@ -78,13 +77,13 @@ func withServices(path string, data []byte, add []namedService) ([]byte, error) 
 	}
 	after, err := service.Parse(path, out)
 	if err != nil {
-		return nil, exit.Failf("adding to the config file %s would break it (%v); nothing was written", path, err)
+		return nil, fmt.Errorf("adding to the config file %s would break it (%v); nothing was written", path, err)
 	}
 	for _, s := range add {
 		got, ok, err := after.Service(s.name)
 		want, _ := serviceTable(s.name, s.def)
 		if have, _ := serviceTable(s.name, got); !ok || err != nil || have != want {
-			return nil, exit.Failf("the service %q does not read back from the config file %s as written; nothing was written", s.name, path)
+			return nil, fmt.Errorf("the service %q does not read back from the config file %s as written; nothing was written", s.name, path)
 		}
 	}
 	return out, nil

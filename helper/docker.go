@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 	"oauth2cred/protocol"
@@ -31,7 +30,7 @@ func Docker(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Re
 
 // errNoRegistryService is the not-found answer, whose stdout line is the
 // protocol's own (dockerNotFound writes it).
-var errNoRegistryService = exit.Failf("no service serves this registry (its hosts, in --host or the config file)")
+var errNoRegistryService = errors.New("no service serves this registry (its hosts, in --host or the config file)")
 
 func docker(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reader, stdout io.Writer) error {
 	switch op {
@@ -46,17 +45,17 @@ func docker(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Re
 		return dockerList(set, stdout)
 	case "get", "erase":
 	case "":
-		return exit.Usagef("docker needs an operation: get, store, erase, list or version; see 'oauth2cred docker --help'")
+		return Usagef("docker needs an operation: get, store, erase, list or version; see 'oauth2cred docker --help'")
 	default:
-		return exit.Usagef("unknown docker operation %q; tools call get, store, erase, list or version; see 'oauth2cred docker --help'", op)
+		return Usagef("unknown docker operation %q; tools call get, store, erase, list or version; see 'oauth2cred docker --help'", op)
 	}
 	server, err := protocol.ReadDockerServer(stdin)
 	if err != nil {
-		return exit.Usagef("%v", err)
+		return Usagef("%v", err)
 	}
 	scheme, host, err := protocol.DockerHost(server)
 	if err != nil {
-		return exit.Usagef("%v", err)
+		return Usagef("%v", err)
 	}
 	if allHosts(set) {
 		name, err := routeConfig(set, scheme, host)
@@ -130,7 +129,7 @@ func dockerList(set *lifecycle.Settings, stdout io.Writer) error {
 	}
 	b, err := protocol.EncodeDockerList(entries)
 	if err != nil {
-		return exit.Fail(err)
+		return err
 	}
 	_, err = stdout.Write(append(b, '\n'))
 	return err

@@ -1,6 +1,7 @@
 package helper
 
 import (
+	"errors"
 	"oauth2cred/internal/testdir"
 
 	"bytes"
@@ -11,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/internal/testworld"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/integration/op"
@@ -36,7 +36,7 @@ func TestDockerInProcess(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(out), &cred) != nil || cred.Secret != w.Saved("s").AccessToken || cred.Username != "oauth2accesstoken" || cred.ServerURL != w.Host() {
 		t.Fatalf("get: %v %q", err, out)
 	}
-	if out, err := dockerOp(set(), "get", "other.example.com"); exit.Code(err) != 1 || strings.TrimSpace(out) != "credentials not found in native keychain" {
+	if out, err := dockerOp(set(), "get", "other.example.com"); !errors.Is(err, errNoRegistryService) || strings.TrimSpace(out) != "credentials not found in native keychain" {
 		t.Fatalf("another registry: %v %q", err, out)
 	}
 	if _, err := dockerOp(set(), "erase", "http://"+w.Host()+"/v2/"); err != nil || w.Saved("s").AccessToken != "" {
@@ -52,7 +52,7 @@ func TestDockerInProcess(t *testing.T) {
 		t.Fatalf("store: %v", err)
 	}
 	for _, tc := range []struct{ op, stdin string }{{"get", ""}, {"fly", "x"}, {"", "x"}, {"get", "https://u:p@r.example.com"}} {
-		if out, err := dockerOp(set(), tc.op, tc.stdin); exit.Code(err) != exit.Usage || out == "" {
+		if out, err := dockerOp(set(), tc.op, tc.stdin); !errors.As(err, new(*UsageError)) || out == "" {
 			t.Errorf("%q %q: %v %q (a failure is answered on stdout too)", tc.op, tc.stdin, err, out)
 		}
 	}
@@ -91,7 +91,7 @@ func TestSetupDockerInProcess(t *testing.T) {
 		t.Fatalf("after unsetup:\n%q", b)
 	}
 	os.WriteFile(cfg, []byte("[not an object"), 0o600)
-	if err := SetupDocker(set(), false, &bytes.Buffer{}, true); exit.Code(err) != exit.Usage {
+	if err := SetupDocker(set(), false, &bytes.Buffer{}, true); !errors.As(err, new(*UsageError)) {
 		t.Fatalf("a broken config.json: %v", err)
 	}
 }
@@ -133,7 +133,7 @@ func TestFromKubeloginInProcess(t *testing.T) {
 	if !strings.HasSuffix(string(got), "- name: other\n  user:\n    token: t\n") || strings.Contains(string(cfg)+string(got), "kl-secret-4242") {
 		t.Fatalf("converted:\n%s\n%s", got, cfg)
 	}
-	if err := FromKubelogin(set, filepath.Join(home, "missing"), false, &bytes.Buffer{}); exit.Code(err) != exit.Usage {
+	if err := FromKubelogin(set, filepath.Join(home, "missing"), false, &bytes.Buffer{}); !errors.As(err, new(*UsageError)) {
 		t.Fatalf("a missing kubeconfig: %v", err)
 	}
 }

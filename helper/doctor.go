@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"oauth2cred/flow"
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/gitconf"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
@@ -140,7 +139,7 @@ func (d *doctor) line(l string) bool {
 
 func (d *doctor) result() error {
 	if d.failed > 0 {
-		return &exit.Error{Code: exit.Failure, Msg: fmt.Sprintf("doctor found %d problem(s); each ✗ line says how to fix it", d.failed)}
+		return fmt.Errorf("doctor found %d problem(s); each ✗ line says how to fix it", d.failed)
 	}
 	return nil
 }

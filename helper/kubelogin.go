@@ -12,7 +12,6 @@ import (
 
 	"github.com/goccy/go-yaml"
 
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 	"oauth2cred/persist"
@@ -47,11 +46,11 @@ func FromKubelogin(set *lifecycle.Settings, path string, dryRun bool, stdout io.
 		err = os.ErrNotExist
 	}
 	if err != nil {
-		return exit.Usagef("cannot read the kubeconfig %s: %v", path, err)
+		return Usagef("cannot read the kubeconfig %s: %v", path, err)
 	}
 	users, err := kubeloginUsers(data, set)
 	if err != nil {
-		return exit.Usagef("%s: %v; it was left untouched", path, err)
+		return Usagef("%s: %v; it was left untouched", path, err)
 	}
 	if len(users) == 0 {
 		fmt.Fprintf(set.Stderr, "oauth2cred: %s has no user whose exec plugin is kubelogin\n", path)
@@ -64,29 +63,29 @@ func FromKubelogin(set *lifecycle.Settings, path string, dryRun bool, stdout io.
 	tables := nameServices(set, cfg, users)
 	blocks, newBlocks, err := newExecBlocks(set, users)
 	if err != nil {
-		return exit.Fail(err)
+		return err
 	}
 	out, err := replaceExecs(data, blocks, newBlocks)
 	if err != nil {
-		return exit.Usagef("%s: %v", path, err)
+		return Usagef("%s: %v", path, err)
 	}
 	if dryRun {
 		return printConversion(set, stdout, path, users, newBlocks, tables)
 	}
 	if err := writeCAFiles(set, users); err != nil {
-		return exit.Fail(err)
+		return err
 	}
 	if err := addServices(set, tables); err != nil {
 		return err
 	}
 	if err := writeAtomic(path+".bak", data, mode); err != nil {
-		return exit.Fail(err)
+		return err
 	}
 	if err := persist.WriteAtomic(target, out, mode); err != nil {
-		return exit.Fail(fmt.Errorf("cannot write the kubeconfig %s: %v", path, err))
+		return fmt.Errorf("cannot write the kubeconfig %s: %v", path, err)
 	}
 	if back, err := os.ReadFile(target); err != nil || !bytes.Equal(back, out) {
-		return exit.Failf("the kubeconfig %s does not read back as written; the original is %s.bak", path, path)
+		return fmt.Errorf("the kubeconfig %s does not read back as written; the original is %s.bak", path, path)
 	}
 	for _, u := range users {
 		fmt.Fprintf(set.Stderr, "oauth2cred: user %q of %s now runs oauth2cred --service %s (the original is %s.bak)\n", u.name, path, u.service, path)
@@ -190,7 +189,7 @@ func printConversion(set *lifecycle.Settings, stdout io.Writer, path string, use
 		}
 		before, err := renderExec(old, u.indent)
 		if err != nil {
-			return exit.Fail(err)
+			return err
 		}
 		fmt.Fprintf(stdout, "# %s, user %q:\n%s%s", path, u.name, prefixLines("-", before), prefixLines("+", newBlocks[i]))
 	}
@@ -198,7 +197,7 @@ func printConversion(set *lifecycle.Settings, stdout io.Writer, path string, use
 	for _, t := range tables {
 		text, err := serviceTable(t.name, t.def)
 		if err != nil {
-			return exit.Fail(err)
+			return err
 		}
 		fmt.Fprintf(stdout, "# %s gets:\n%s", cfgPath, text)
 	}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/gitconf"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
@@ -251,13 +250,13 @@ func writeConfig(s *lifecycle.Session, dryRun bool, stdout io.Writer) error {
 	d := s.Settings().Flags
 	absDefinitionPaths(&d)
 	if d.ClientSecret != "" {
-		return exit.Usagef("setup git does not write --client-secret into the config file; pass --client-secret-file FILE")
+		return Usagef("setup git does not write --client-secret into the config file; pass --client-secret-file FILE")
 	}
 	if dryRun {
 		path, _ := s.Settings().ConfigFile()
 		t, err := serviceTable(s.Service().Name, d)
 		if err != nil {
-			return exit.Fail(err)
+			return err
 		}
 		fmt.Fprintf(stdout, "# append to %s:\n%s", path, t)
 		return nil

@@ -14,7 +14,6 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/persist"
 )
@@ -42,26 +41,26 @@ func SetupDocker(set *lifecycle.Settings, dryRun bool, stdout io.Writer, add boo
 	path := dockerConfigPath(set)
 	target, mode, data, err := readThroughLink(path, 0o600)
 	if err != nil {
-		return exit.Fail(fmt.Errorf("cannot read %s: %v", path, err))
+		return fmt.Errorf("cannot read %s: %v", path, err)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		data = []byte("{}\n")
 	}
 	if !gjson.ValidBytes(data) || !gjson.ParseBytes(data).IsObject() {
-		return exit.Usagef("%s is not a JSON object; fix or move it first", path)
+		return Usagef("%s is not a JSON object; fix or move it first", path)
 	}
 	out, changes, err := editCredHelpers(data, s.Service().Hosts, add, func(host, other string) {
 		s.Warn("%s already names the helper %s for %s; left as it is", path, other, host)
 	})
 	if err != nil {
-		return exit.Fail(fmt.Errorf("cannot edit %s: %v", path, err))
+		return fmt.Errorf("cannot edit %s: %v", path, err)
 	}
 	if len(changes) == 0 {
 		fmt.Fprintf(set.Stderr, "oauth2cred: nothing to change in %s\n", path)
 		return nil
 	}
 	if err := checkDockerEdit(data, out, changes, add); err != nil {
-		return exit.Fail(fmt.Errorf("%s: %v; nothing was written", path, err))
+		return fmt.Errorf("%s: %v; nothing was written", path, err)
 	}
 	sign, verb := "+", "now asks"
 	if !add {
@@ -77,10 +76,10 @@ func SetupDocker(set *lifecycle.Settings, dryRun bool, stdout io.Writer, add boo
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return exit.Fail(err)
+		return err
 	}
 	if err := persist.WriteAtomic(target, out, mode); err != nil {
-		return exit.Fail(err)
+		return err
 	}
 	fmt.Fprintf(set.Stderr, "oauth2cred: %s %s oauth2cred for %v\n", path, verb, changes)
 	if _, err := exec.LookPath("docker-credential-" + dockerHelper); err != nil && add {

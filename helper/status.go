@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"oauth2cred/flow"
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 	"oauth2cred/persist"
@@ -46,7 +45,7 @@ type statusEntry struct {
 // listed all the same.
 func Status(set *lifecycle.Settings, format string, stdout io.Writer) error {
 	if !slices.Contains(StatusFormats, format) {
-		return exit.Usagef("--format %q is not one of %s", format, strings.Join(StatusFormats, ", "))
+		return Usagef("--format %q is not one of %s", format, strings.Join(StatusFormats, ", "))
 	}
 	entries, err := statusEntries(set)
 	if err != nil {
@@ -76,7 +75,7 @@ func statusEntries(set *lifecycle.Settings) ([]statusEntry, error) {
 	dir := set.Store()
 	keys, err := dir.Services()
 	if err != nil {
-		return nil, exit.Fail(err)
+		return nil, err
 	}
 	sort.Strings(keys)
 	cfg, err := set.Config() // read once per call, as every command reads it

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
-
-	"oauth2cred/helper/exit"
 )
 
 // Run runs git config with args and returns git's output; a key that is
@@ -26,9 +24,9 @@ func Run(args ...string) (string, error) {
 	case errors.As(err, &ee) && ee.ExitCode() == 1 && stderr.Len() == 0:
 		return "", nil
 	case errors.As(err, &ee):
-		return "", exit.Fail(fmt.Errorf("git config %s: %s", strings.Join(args, " "), strings.TrimSpace(stderr.String())))
+		return "", fmt.Errorf("git config %s: %s", strings.Join(args, " "), strings.TrimSpace(stderr.String()))
 	}
-	return "", exit.Fail(fmt.Errorf("cannot read git's configuration (%v); is git installed?", err))
+	return "", fmt.Errorf("cannot read git's configuration (%v); is git installed?", err)
 }
 
 // All returns every value of key in scope, in order.

@@ -3,9 +3,8 @@ package lifecycle
 import (
 	"fmt"
 	"net/url"
+	"oauth2cred/helper/service"
 	"strings"
-
-	"oauth2cred/helper/exit"
 )
 
 // Accounts: one service may hold several accounts (work and personal on
@@ -33,7 +32,7 @@ func (s *Session) Label() string {
 // validAccount checks an account name from --account or git's username=.
 func validAccount(a string) error {
 	if len(a) > 128 || strings.IndexFunc(a, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
-		return exit.Usagef("account %q is not allowed; use at most 128 printable characters", a)
+		return service.Settingf("account %q is not allowed; use at most 128 printable characters", a)
 	}
 	return nil
 }
@@ -70,7 +69,7 @@ func SplitKey(key string) (service, account string) {
 func (s *Session) Accounts() ([]string, error) {
 	keys, err := s.dir.Services()
 	if err != nil {
-		return nil, exit.Fail(err)
+		return nil, err
 	}
 	out := []string{""}
 	for _, k := range keys {

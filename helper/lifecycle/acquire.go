@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"oauth2cred/flow"
-	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 	"oauth2cred/persist"
 )
 
@@ -32,7 +32,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 	if err != nil && !errors.Is(err, persist.ErrNotFound) {
 		// A damaged file may be restored from the keyring, under the lock.
 		if s.keyring == nil || s.keyringOnly() || errors.Is(err, persist.ErrUnsafe) {
-			return nil, exit.Fail(err)
+			return nil, err
 		}
 		first = nil
 	}
@@ -52,7 +52,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 	defer unlock()
 	t, err := s.load()
 	if err != nil && !errors.Is(err, persist.ErrNotFound) {
-		return nil, exit.Fail(err)
+		return nil, err
 	}
 	if s.usable(t) || s.savedMeanwhile(first, t) {
 		s.verbose("served the token of %q from %s (saved while this call waited)", s.svc.Name, s.Location())
@@ -77,7 +77,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 		s.markRefused()
 		return s.again(ctx, fmt.Sprintf("the saved session for %q has ended (the server refused its refresh token)", s.svc.Name))
 	}
-	return nil, exit.Fail(err)
+	return nil, err
 }
 
 // readyToSignIn runs before the lock when nothing is saved (and no keyring
@@ -86,7 +86,7 @@ func (s *Session) Token(ctx context.Context) (*persist.Token, error) {
 // a server that cannot be found fails here, before any file is made.
 func (s *Session) readyToSignIn(ctx context.Context) error {
 	if err := s.dir.Inspect(s.Key()); err != nil {
-		return exit.Fail(err)
+		return err
 	}
 	if err := s.canSignIn(); err != nil {
 		return err
@@ -121,7 +121,7 @@ func (s *Session) again(ctx context.Context, reason string) (*persist.Token, err
 		return s.obtain(ctx, true)
 	}
 	if !s.person || s.canSignIn() != nil { // nobody may be asked, or none can be reached
-		return nil, &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("%s and no one can sign in here; run '%s' in a terminal", reason, s.LoginCommand())}
+		return nil, noPersonf("%s and no one can sign in here; run '%s' in a terminal", reason, s.LoginCommand())
 	}
 	s.ui.say("%s; signing in again.", upperFirst(reason))
 	return s.obtain(ctx, true)
@@ -140,7 +140,7 @@ func (s *Session) Login(ctx context.Context) (*persist.Token, error) {
 
 func (s *Session) refresh(ctx context.Context, old *persist.Token) (*persist.Token, error) {
 	if old.Confidential && s.source == "token file" && !s.svc.Authenticates() {
-		return nil, exit.Usagef("the token of %q needs a refresh, and its client is confidential: give its secret with --client-secret-file FILE or OAUTH2CRED_CLIENT_SECRET (or add %q to the config file)", s.svc.Name, "client_secret_file")
+		return nil, service.Settingf("the token of %q needs a refresh, and its client is confidential: give its secret with --client-secret-file FILE or OAUTH2CRED_CLIENT_SECRET (or add %q to the config file)", s.svc.Name, "client_secret_file")
 	}
 	cfg, err := s.refreshConfig(ctx, old)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"oauth2cred/flow"
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/service"
 	"oauth2cred/persist"
 )
@@ -52,13 +51,13 @@ func (s *Session) HandOut(ctx context.Context) (*persist.Token, string, time.Tim
 	}
 	value, expiry := s.wanted(t)
 	if value == "" {
-		return nil, "", time.Time{}, exit.Fail(fmt.Errorf("the server issued no %s for %q; for an ID token add --scope openid", s.svc.TokenType, s.svc.Name))
+		return nil, "", time.Time{}, fmt.Errorf("the server issued no %s for %q; for an ID token add --scope openid", s.svc.TokenType, s.svc.Name)
 	}
 	if !expiry.IsZero() && !expiry.After(time.Now()) {
-		return nil, "", time.Time{}, exit.Fail(fmt.Errorf("the %s of %q has expired and no fresh one could be had; run '%s'", s.svc.TokenType, s.svc.Name, s.LoginCommand()))
+		return nil, "", time.Time{}, fmt.Errorf("the %s of %q has expired and no fresh one could be had; run '%s'", s.svc.TokenType, s.svc.Name, s.LoginCommand())
 	}
 	if err := checkTokenText(value); err != nil {
-		return nil, "", time.Time{}, exit.Fail(err)
+		return nil, "", time.Time{}, err
 	}
 	return t, value, expiry, nil
 }

@@ -23,7 +23,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"oauth2cred/flow"
-	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 )
 
 // Keyless CI: the client proves who it is with a signed JWT instead of a
@@ -90,14 +90,14 @@ func (j jwtSource) get(ctx context.Context, client *http.Client, env func(string
 		tok, err = githubIDToken(ctx, client, env, audience)
 	case j.source == "gitlab" || j.source == "env":
 		if j.envName == "" {
-			return "", exit.Usagef("the %s source %q needs the variable's name (--client-assertion-env or --subject-token-env), e.g. an id_tokens: entry of .gitlab-ci.yml", j.what, j.source)
+			return "", service.Settingf("the %s source %q needs the variable's name (--client-assertion-env or --subject-token-env), e.g. an id_tokens: entry of .gitlab-ci.yml", j.what, j.source)
 		}
 		tok = strings.TrimSpace(env(j.envName))
 		if tok == "" {
 			return "", needCI("$%s is empty or unset, so there is no %s; in GitLab CI define it under id_tokens:", j.envName, j.what)
 		}
 	default:
-		return "", exit.Usagef("unknown %s source %q; choose github-actions, gitlab or env", j.what, j.source)
+		return "", service.Settingf("unknown %s source %q; choose github-actions, gitlab or env", j.what, j.source)
 	}
 	if err != nil {
 		return "", err
@@ -122,7 +122,7 @@ func (j jwtSource) origin() string {
 // needCI is a missing or expired credential that no person here can mend:
 // exit 3 with what is missing.
 func needCI(format string, a ...any) error {
-	return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf(format, a...)}
+	return noPersonf(format, a...)
 }
 
 func pathErr(err error) error {
@@ -157,14 +157,14 @@ func githubIDToken(ctx context.Context, client *http.Client, env func(string) st
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", exit.Fail(fmt.Errorf("GitHub's ID-token endpoint did not answer: %v", pathErr(err)))
+		return "", fmt.Errorf("GitHub's ID-token endpoint did not answer: %v", pathErr(err))
 	}
 	defer resp.Body.Close()
 	var body struct {
 		Value string `json:"value"`
 	}
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body) != nil || body.Value == "" {
-		return "", exit.Fail(fmt.Errorf("GitHub's ID-token endpoint answered %d without a token; check the job's 'permissions: id-token: write'", resp.StatusCode))
+		return "", fmt.Errorf("GitHub's ID-token endpoint answered %d without a token; check the job's 'permissions: id-token: write'", resp.StatusCode)
 	}
 	return body.Value, nil
 }
@@ -179,11 +179,11 @@ type signer struct {
 func loadSigner(path, keyID string) (*signer, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, exit.Usagef("cannot read --client-key-file: %v", pathErr(err))
+		return nil, service.Settingf("cannot read --client-key-file: %v", pathErr(err))
 	}
 	block, _ := pem.Decode(b)
 	if block == nil {
-		return nil, exit.Usagef("--client-key-file %s holds no PEM block", path)
+		return nil, service.Settingf("--client-key-file %s holds no PEM block", path)
 	}
 	var key crypto.PrivateKey
 	if k, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
@@ -193,7 +193,7 @@ func loadSigner(path, keyID string) (*signer, error) {
 	} else if k, err := x509.ParseECPrivateKey(block.Bytes); err == nil {
 		key = k
 	} else {
-		return nil, exit.Usagef("--client-key-file %s is not an RSA or EC private key", path)
+		return nil, service.Settingf("--client-key-file %s is not an RSA or EC private key", path)
 	}
 	var alg jose.SignatureAlgorithm
 	switch k := key.(type) {
@@ -201,11 +201,11 @@ func loadSigner(path, keyID string) (*signer, error) {
 		alg = jose.RS256
 	case *ecdsa.PrivateKey:
 		if k.Curve.Params().BitSize != 256 {
-			return nil, exit.Usagef("--client-key-file %s is an EC key on %s; use P-256 (ES256)", path, k.Curve.Params().Name)
+			return nil, service.Settingf("--client-key-file %s is an EC key on %s; use P-256 (ES256)", path, k.Curve.Params().Name)
 		}
 		alg = jose.ES256
 	default:
-		return nil, exit.Usagef("--client-key-file %s is neither RSA nor EC", path)
+		return nil, service.Settingf("--client-key-file %s is neither RSA nor EC", path)
 	}
 	opts := (&jose.SignerOptions{}).WithType("JWT")
 	if keyID != "" {
@@ -213,7 +213,7 @@ func loadSigner(path, keyID string) (*signer, error) {
 	}
 	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, opts)
 	if err != nil {
-		return nil, exit.Usagef("--client-key-file %s: %v", path, err)
+		return nil, service.Settingf("--client-key-file %s: %v", path, err)
 	}
 	return &signer{sig}, nil
 }
@@ -236,7 +236,7 @@ func (s *signer) sign(clientID, endpoint, issuer string) (string, error) {
 	}
 	tok, err := jwt.Signed(s.Signer).Claims(claims).Serialize()
 	if err != nil {
-		return "", exit.Fail(fmt.Errorf("cannot sign the client assertion: %v", err))
+		return "", fmt.Errorf("cannot sign the client assertion: %v", err)
 	}
 	return tok, nil
 }

@@ -1,11 +1,11 @@
 package lifecycle
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/platform"
 )
 
@@ -23,7 +23,7 @@ func (s *Session) needPerson() error {
 	if s.clientCredentialsPossible() {
 		msg += ", or pass --flow client-credentials"
 	}
-	return &exit.Error{Code: exit.Interaction, Msg: msg}
+	return &NoPersonError{errors.New(msg)}
 }
 
 // clientCredentialsPossible: suggest the client-credentials flow only to a

@@ -12,7 +12,6 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/persist"
 )
@@ -63,7 +62,7 @@ func TestLifecycleChangedConfiguration(t *testing.T) {
 	} {
 		before := w.OP.Requests.Load()
 		_, err := w.Token(w.Settings(change, func(s *lifecycle.Settings) { s.NonInteractive = true }))
-		if exit.Code(err) != exit.Interaction && !(err != nil && strings.Contains(err.Error(), "client")) {
+		if !errors.As(err, new(*lifecycle.NoPersonError)) && !(err != nil && strings.Contains(err.Error(), "client")) {
 			t.Fatalf("changed settings: %v", err)
 		}
 		if w.OP.Count("/oauth/token refresh_token") != 0 {
@@ -98,7 +97,7 @@ func TestLifecycleDeadSessionAnswers(t *testing.T) {
 			}
 			w.Age("s")
 			_, err := w.Token(w.Settings(func(s *lifecycle.Settings) { s.NonInteractive = true }))
-			if exit.Code(err) != exit.Interaction || !strings.Contains(err.Error(), "has ended") {
+			if !errors.As(err, new(*lifecycle.NoPersonError)) || !strings.Contains(err.Error(), "has ended") {
 				t.Fatalf("%v", err)
 			}
 		})
@@ -154,7 +153,7 @@ func TestLifecycleKeyringRestore(t *testing.T) {
 	// A copy of another client's token is not restored.
 	d.Delete("s")
 	_, err = w.Token(w.Settings(withKeyring, func(s *lifecycle.Settings) { s.NonInteractive = true; s.Flags.ClientID = "web" }))
-	if exit.Code(err) != exit.Interaction {
+	if !errors.As(err, new(*lifecycle.NoPersonError)) {
 		t.Fatalf("another client's copy: %v", err)
 	}
 	if _, err := d.Load("s"); !errors.Is(err, persist.ErrNotFound) {
@@ -177,7 +176,7 @@ func TestLifecycleCooldown(t *testing.T) {
 	opened := false
 	start := time.Now()
 	_, err := w.Token(w.Settings(func(s *lifecycle.Settings) { s.Browser = func(string) error { opened = true; return nil } }))
-	if exit.Code(err) != exit.Interaction || !strings.Contains(err.Error(), "was abandoned") || opened || time.Since(start) > 2*time.Second {
+	if !errors.As(err, new(*lifecycle.NoPersonError)) || !strings.Contains(err.Error(), "was abandoned") || opened || time.Since(start) > 2*time.Second {
 		t.Fatalf("during the cool-down: %v (browser opened: %v)", err, opened)
 	}
 	if w.OP.Count("/auth") != auths {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"oauth2cred/helper/exit"
 	"oauth2cred/persist"
 )
 
@@ -40,7 +39,7 @@ func (s *Session) drop(ctx context.Context, value string) error {
 		if errors.Is(err, persist.ErrNotFound) {
 			return nil
 		}
-		return exit.Fail(err)
+		return err
 	}
 	access := value == "" || t.AccessToken == value
 	if !access && t.IDToken != value {
@@ -93,7 +92,7 @@ func (s *Session) Logout(ctx context.Context) error {
 	}
 	s.dir.Sweep(s.Key(), 0)
 	if revokeErr != nil {
-		return exit.Fail(fmt.Errorf("deleted the local token of %q, but %v; revoke it at the provider%s", s.svc.Name, revokeErr, s.appsPageHint()))
+		return fmt.Errorf("deleted the local token of %q, but %v; revoke it at the provider%s", s.svc.Name, revokeErr, s.appsPageHint())
 	}
 	if revoked {
 		s.ui.say("Logged out of %s: the server revoked the token, and the local copies are deleted.", s.Label())

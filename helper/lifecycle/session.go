@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
 
 	"oauth2cred/flow"
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/service"
 	"oauth2cred/persist"
 )
@@ -106,7 +106,7 @@ func open(set *Settings, use Use) (*Session, error) {
 			source = "token file"
 			record, recordKey = t, key
 		case errors.Is(err, persist.ErrUnsafe):
-			return nil, exit.Fail(err) // say what is wrong there, not "no client id"
+			return nil, err // say what is wrong there, not "no client id"
 		}
 	}
 	svc, err := service.Resolve(name, def)
@@ -236,7 +236,7 @@ func (s *Session) buildConfig(ctx context.Context) (*flow.Config, error) {
 	}
 	client, err := flow.NewClient(opts)
 	if err != nil {
-		return nil, exit.Usagef("%v", err)
+		return nil, service.Settingf("%v", err)
 	}
 	ep, err := s.discover(ctx, client)
 	if err != nil {
@@ -303,7 +303,7 @@ func (s *Session) discover(ctx context.Context, client *http.Client) (*flow.Endp
 		cancel()
 		if err != nil {
 			if ep.TokenURL == "" {
-				return nil, exit.Fail(err)
+				return nil, err
 			}
 		} else {
 			ep = ep.Merge(d)
@@ -314,11 +314,8 @@ func (s *Session) discover(ctx context.Context, client *http.Client) (*flow.Endp
 			continue
 		}
 		if err := service.CheckURL("the discovered "+u.name+" endpoint", u.value); err != nil {
-			var ee *exit.Error
-			if errors.As(err, &ee) {
-				return nil, &exit.Error{Code: exit.Failure, Msg: ee.Msg + " (the issuer's discovery document is wrong; tell its operator)"}
-			}
-			return nil, exit.Fail(err)
+			// The server's mistake, not the person's settings: %v, not %w.
+			return nil, fmt.Errorf("%v (the issuer's discovery document is wrong; tell its operator)", err)
 		}
 	}
 	return &ep, nil

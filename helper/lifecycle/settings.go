@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"oauth2cred/flow"
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/platform"
 	"oauth2cred/helper/service"
 	"oauth2cred/persist"
@@ -233,7 +232,7 @@ func (s *Settings) unknownService(name string, err error) error {
 		}
 	}
 	if hint := service.DidYouMean(name, known); hint != "" {
-		return exit.Usagef("no service %q in the config file or among the saved tokens%s; or define it with --client-id and --issuer", name, hint)
+		return service.Settingf("no service %q in the config file or among the saved tokens%s; or define it with --client-id and --issuer", name, hint)
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"errors"
 	"oauth2cred/internal/testdir"
 
 	"os"
@@ -8,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"oauth2cred/helper/exit"
 	"oauth2cred/helper/service"
 )
 
@@ -93,7 +93,7 @@ func TestConfigErrors(t *testing.T) {
 	} {
 		set := settingsWith(t, tc.config, nil, service.Definition{})
 		_, _, _, err := set.definition()
-		if ee, ok := err.(*exit.Error); !ok || ee.Code != exit.Usage || !strings.Contains(ee.Msg, tc.want) {
+		if se := (*service.SettingError)(nil); !errors.As(err, &se) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: err %v, want %q", tc.config, err, tc.want)
 		}
 	}
@@ -110,13 +110,13 @@ func FuzzConfig(f *testing.F) {
 		set := &Settings{Service: "work", ConfigPath: path, Getenv: func(string) string { return "" }}
 		name, d, _, err := set.definition()
 		if err != nil {
-			if ee, ok := err.(*exit.Error); !ok || ee.Code != exit.Usage || strings.Contains(ee.Msg, "\n") {
+			if se := (*service.SettingError)(nil); !errors.As(err, &se) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("config error is not a one-line usage error: %v", err)
 			}
 			return
 		}
 		if _, err := service.Resolve(name, d); err != nil {
-			if ee, ok := err.(*exit.Error); !ok || ee.Code != exit.Usage {
+			if se := (*service.SettingError)(nil); !errors.As(err, &se) {
 				t.Fatalf("resolve error: %v", err)
 			}
 		}

@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	"oauth2cred/flow"
-	"oauth2cred/helper/exit"
+	"oauth2cred/helper/service"
 	"oauth2cred/persist"
 )
 
@@ -41,7 +41,7 @@ func (s *Session) obtain(ctx context.Context, wasSaved bool) (*persist.Token, er
 	}
 	release, err := s.dir.SigningIn(s.Key())
 	if err != nil {
-		return nil, exit.Fail(err)
+		return nil, err
 	}
 	defer release()
 	cfg, err := s.FlowConfig(ctx)
@@ -160,9 +160,9 @@ func (s *Session) signInFailed(err error) error {
 		}
 	}
 	if errors.Is(err, flow.ErrTimeout) {
-		return exit.Fail(fmt.Errorf("%v after %v; run '%s' again (or pass a longer --login-timeout)", err, s.personTimeout(), s.LoginCommand()))
+		return fmt.Errorf("%v after %v; run '%s' again (or pass a longer --login-timeout)", err, s.personTimeout(), s.LoginCommand())
 	}
-	return exit.Fail(err)
+	return err
 }
 
 // mayStartSignIn keeps sign-ins from piling up: after one was abandoned, a
@@ -179,9 +179,9 @@ func (s *Session) mayStartSignIn(who asker) error {
 	cooldown := s.cooldown()
 	switch {
 	case !s.lockWaitFrom.IsZero() && at.After(s.lockWaitFrom):
-		return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("the sign-in for %q that this call waited for was abandoned; run '%s' to sign in", s.svc.Name, s.LoginCommand())}
+		return noPersonf("the sign-in for %q that this call waited for was abandoned; run '%s' to sign in", s.svc.Name, s.LoginCommand())
 	case !who.tty && cooldownLeft(at, cooldown) > 0:
-		return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("a sign-in for %q was abandoned or kept only that time %v ago, so calls without a terminal do not open another for %v; run '%s' in a terminal", s.svc.Name, sinceRounded(at), cooldownLeft(at, cooldown), s.LoginCommand())}
+		return noPersonf("a sign-in for %q was abandoned or kept only that time %v ago, so calls without a terminal do not open another for %v; run '%s' in a terminal", s.svc.Name, sinceRounded(at), cooldownLeft(at, cooldown), s.LoginCommand())
 	}
 	return nil
 }
@@ -200,7 +200,7 @@ func (s *Session) checkIdentity(ctx context.Context, t *persist.Token) error {
 			return nil
 		}
 	}
-	return exit.Fail(fmt.Errorf("signed in as %q, not as account %q; nothing was saved under %q; sign in as %s (run '%s'), or use --account %s", t.Identity, s.account, s.account, s.account, s.LoginCommand(), hintQuote(t.Identity)))
+	return fmt.Errorf("signed in as %q, not as account %q; nothing was saved under %q; sign in as %s (run '%s'), or use --account %s", t.Identity, s.account, s.account, s.account, s.LoginCommand(), hintQuote(t.Identity))
 }
 
 // unattendedFlow gets a token with no person: client credentials, or a
@@ -208,7 +208,7 @@ func (s *Session) checkIdentity(ctx context.Context, t *persist.Token) error {
 func (s *Session) unattendedFlow(ctx context.Context, wasSaved bool) (*persist.Token, error) {
 	if s.svc.Flow == "client-credentials" && !s.svc.Authenticates() {
 		// A configuration mistake, found before any request.
-		return nil, exit.Usagef("the client-credentials flow of %q needs client authentication; pass --client-secret-file, --client-key-file or --client-assertion-file (or --client-assertion-source)", s.svc.Name)
+		return nil, service.Settingf("the client-credentials flow of %q needs client authentication; pass --client-secret-file, --client-key-file or --client-assertion-file (or --client-assertion-source)", s.svc.Name)
 	}
 	cfg, err := s.FlowConfig(ctx)
 	if err != nil {
@@ -232,7 +232,7 @@ func (s *Session) unattendedFlow(ctx context.Context, wasSaved bool) (*persist.T
 		ft, err = cfg.ClientCredentials(ctx)
 	}
 	if err != nil {
-		return nil, exit.Fail(err)
+		return nil, err
 	}
 	t := s.record(cfg, ft)
 	if s.set.Save || (wasSaved && !s.set.NoSave) {

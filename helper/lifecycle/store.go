@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"oauth2cred/helper/exit"
 	"oauth2cred/persist"
 )
 
@@ -72,7 +71,7 @@ func (s *Session) load1() (*persist.Token, error) {
 func (s *Session) loadKeyringOnly() (*persist.Token, error) {
 	t, err := s.keyring.Load(s.Key())
 	if errors.Is(err, persist.ErrNoKeyring) {
-		return nil, exit.Fail(fmt.Errorf("the token of %q lives only in the OS keyring (storage = \"keyring\"), and %v; remove storage = \"keyring\" (or --keyring-only) to keep it in a file", s.svc.Name, KeyringProblem(err)))
+		return nil, fmt.Errorf("the token of %q lives only in the OS keyring (storage = \"keyring\"), and %v; remove storage = \"keyring\" (or --keyring-only) to keep it in a file", s.svc.Name, KeyringProblem(err))
 	}
 	return t, err
 }
@@ -88,12 +87,12 @@ func (s *Session) save(t *persist.Token) error {
 			return nil
 		}
 		if err != nil {
-			return exit.Fail(fmt.Errorf("cannot save the token of %q in the OS keyring: %v", s.svc.Name, KeyringProblem(err)))
+			return fmt.Errorf("cannot save the token of %q in the OS keyring: %v", s.svc.Name, KeyringProblem(err))
 		}
 		return nil
 	}
 	if err := s.dir.Save(s.Key(), t); err != nil {
-		return exit.Fail(err)
+		return err
 	}
 	if s.dir.Shared && s.dir.Listable() {
 		s.ui.warn("others on this machine can list %s, where the token of %q is saved (its file name shows which services you use); run 'chmod go-r %s', or choose a private --token-dir", s.dir.Path, s.svc.Name, s.dir.Path)
@@ -171,7 +170,7 @@ func (s *Session) lock(ctx context.Context) (func(), error) {
 			background = &b
 		}
 		if *background && !s.isLogin {
-			return &exit.Error{Code: exit.Interaction, Msg: fmt.Sprintf("a sign-in for %q is under way in another process; try again when it is done (or run '%s' in a terminal)", s.svc.Name, s.LoginCommand())}
+			return noPersonf("a sign-in for %q is under way in another process; try again when it is done (or run '%s' in a terminal)", s.svc.Name, s.LoginCommand())
 		}
 		start = time.Now() // a person is at it: wait for the sign-in
 		return nil
@@ -179,9 +178,9 @@ func (s *Session) lock(ctx context.Context) (func(), error) {
 	unlock, err := s.dir.Lock(lctx, s.Key(), onWait)
 	if err != nil {
 		if errors.Is(err, persist.ErrLockWait) {
-			return nil, exit.Fail(fmt.Errorf("%v (waited %v)", err, time.Since(start).Round(time.Second)))
+			return nil, fmt.Errorf("%v (waited %v)", err, time.Since(start).Round(time.Second))
 		}
-		return nil, exit.Fail(err)
+		return nil, err
 	}
 	return unlock, nil
 }
@@ -189,13 +188,13 @@ func (s *Session) lock(ctx context.Context) (func(), error) {
 func (s *Session) forget() error {
 	if !s.keyringOnly() {
 		if err := s.dir.Delete(s.Key()); err != nil {
-			return exit.Fail(err)
+			return err
 		}
 	}
 	if s.keyring != nil {
 		if err := s.keyring.Delete(s.Key()); err != nil {
 			if s.keyringOnly() {
-				return exit.Fail(fmt.Errorf("cannot delete the keyring entry of %q: %v", s.svc.Name, KeyringProblem(err)))
+				return fmt.Errorf("cannot delete the keyring entry of %q: %v", s.svc.Name, KeyringProblem(err))
 			}
 			s.keyringWarn(err)
 		}

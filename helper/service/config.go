@@ -7,8 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"oauth2cred/helper/exit"
-
 	"github.com/BurntSushi/toml"
 )
 
@@ -68,7 +66,7 @@ func Load(path string, explicit bool) (*Config, error) {
 		if errors.Is(err, fs.ErrNotExist) && !explicit {
 			return cfg, nil
 		}
-		return nil, exit.Usagef("cannot read config file: %v", err)
+		return nil, Settingf("cannot read config file: %v", err)
 	}
 	return Parse(path, data)
 }
@@ -99,9 +97,9 @@ func Parse(path string, data []byte) (*Config, error) {
 func parseFailure(path string, data []byte, err error) error {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
-		return exit.Usagef("config file %s, line %d: %s", path, pe.Position.Line, parseProblem(data, pe))
+		return Settingf("config file %s, line %d: %s", path, pe.Position.Line, parseProblem(data, pe))
 	}
-	return exit.Usagef("config file %s: %v", path, err)
+	return Settingf("config file %s: %v", path, err)
 }
 
 // add takes the services of the decoded file; another top-level key is an
@@ -109,17 +107,17 @@ func parseFailure(path string, data []byte, err error) error {
 func (c *Config) add(path string, raw map[string]any) error {
 	for key, v := range raw {
 		if key != "services" {
-			return exit.Usagef("config file %s: unknown table or key %q (services go in [services.NAME]); see 'oauth2cred help config'", path, key)
+			return Settingf("config file %s: unknown table or key %q (services go in [services.NAME]); see 'oauth2cred help config'", path, key)
 		}
 		if _, ok := v.(map[string]any); !ok {
-			return exit.Usagef("config file %s: services is a table of tables ([services.NAME]), not %s", path, kindOf(v))
+			return Settingf("config file %s: services is a table of tables ([services.NAME]), not %s", path, kindOf(v))
 		}
 	}
 	services, _ := raw["services"].(map[string]any)
 	for name, v := range services {
 		d, err := fromTable(v)
 		if err != nil {
-			c.broken[name] = exit.Usagef("config file %s, service %q: %v", path, name, err)
+			c.broken[name] = Settingf("config file %s, service %q: %v", path, name, err)
 			continue
 		}
 		c.services[name] = d

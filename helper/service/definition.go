@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"oauth2cred/flow"
-	"oauth2cred/helper/exit"
 )
 
 // Definition is one service as written in the config file, a preset, the
@@ -109,10 +108,10 @@ type Service struct {
 // ValidName reports whether name can name a service (and so a file).
 func ValidName(name string) error {
 	if name == "" {
-		return exit.Usagef("no service named; pass --service NAME or set OAUTH2CRED_SERVICE")
+		return Settingf("no service named; pass --service NAME or set OAUTH2CRED_SERVICE")
 	}
 	if !validName(name) {
-		return exit.Usagef("service name %q is not allowed; use 1-64 letters, digits, '.', '_' or '-'", name)
+		return Settingf("service name %q is not allowed; use 1-64 letters, digits, '.', '_' or '-'", name)
 	}
 	return nil
 }
@@ -140,7 +139,7 @@ func Resolve(name string, d Definition) (*Service, error) {
 	s.Hosts = hosts(s.Definition)
 	for _, h := range s.Hosts {
 		if h == "" || strings.ContainsAny(h, "/ @?#") {
-			return nil, exit.Usagef("--host %q is not a host name (write example.com or example.com:8443)", h)
+			return nil, Settingf("--host %q is not a host name (write example.com or example.com:8443)", h)
 		}
 	}
 	return s, nil
@@ -154,7 +153,7 @@ func withPreset(d *Definition) error {
 	}
 	p, ok := preset(pn)
 	if !ok {
-		return exit.Usagef("unknown preset %q; choose one of %s", pn, strings.Join(PresetNames(), ", "))
+		return Settingf("unknown preset %q; choose one of %s", pn, strings.Join(PresetNames(), ", "))
 	}
 	selfHosted(pn, d, &p)
 	p.Overlay(d)
@@ -230,16 +229,16 @@ func (s *Service) checkChoices() error {
 	}
 	for _, c := range checks {
 		if !slices.Contains(c.allowed, c.value) {
-			return exit.Usagef("%s %q is not one of %s", c.flag, c.value, strings.Join(c.allowed, ", "))
+			return Settingf("%s %q is not one of %s", c.flag, c.value, strings.Join(c.allowed, ", "))
 		}
 	}
 	for k := range s.AuthParams {
 		if k == "" {
-			return exit.Usagef("--param needs key=value")
+			return Settingf("--param needs key=value")
 		}
 	}
 	if s.ClientID == "" {
-		return exit.Usagef("no client id for service %q; pass --client-id, set OAUTH2CRED_CLIENT_ID, or add client_id to the config file", s.Name)
+		return Settingf("no client id for service %q; pass --client-id, set OAUTH2CRED_CLIENT_ID, or add client_id to the config file", s.Name)
 	}
 	return nil
 }
@@ -264,26 +263,26 @@ func (s *Service) checkEndpoints() error {
 	}
 	switch {
 	case s.TokenURL == "" && !s.Unattended() && s.AuthURL == "" && s.DeviceURL == "":
-		return exit.Usagef("service %q has no endpoints; pass --issuer, or --auth-url and --token-url", s.Name)
+		return Settingf("service %q has no endpoints; pass --issuer, or --auth-url and --token-url", s.Name)
 	case s.TokenURL == "":
-		return exit.Usagef("service %q has no token endpoint; pass --token-url or --issuer", s.Name)
+		return Settingf("service %q has no token endpoint; pass --token-url or --issuer", s.Name)
 	case s.Flow == "browser" && s.AuthURL == "":
-		return exit.Usagef("the browser flow needs --auth-url (or --issuer)")
+		return Settingf("the browser flow needs --auth-url (or --issuer)")
 	case s.Flow == "device" && s.DeviceURL == "":
-		return exit.Usagef("the device flow needs --device-url (or --issuer)")
+		return Settingf("the device flow needs --device-url (or --issuer)")
 	case s.Flow == "auto" && s.AuthURL == "" && s.DeviceURL == "":
-		return exit.Usagef("service %q needs --auth-url or --device-url (or --issuer) to log in", s.Name)
+		return Settingf("service %q needs --auth-url or --device-url (or --issuer) to log in", s.Name)
 	}
 	return nil
 }
 
 func (s *Service) checkRedirect() error {
 	if s.RedirectPort < 0 || s.RedirectPort > 65535 {
-		return exit.Usagef("--redirect-port %d is not a port", s.RedirectPort)
+		return Settingf("--redirect-port %d is not a port", s.RedirectPort)
 	}
 	for _, u := range s.RedirectURLs {
 		if _, err := flow.ParseRedirectURL(u); err != nil {
-			return exit.Usagef("%v", err)
+			return Settingf("%v", err)
 		}
 	}
 	return nil
@@ -299,7 +298,7 @@ func (s *Service) checkCI() error {
 // checkSubject: a token exchange needs the token to exchange.
 func (s *Service) CheckSubject() error {
 	if s.Flow == "token-exchange" && s.SubjectTokenFile == "" && s.SubjectTokenSource == "" {
-		return exit.Usagef("--flow token-exchange needs the token to exchange: --subject-token-file FILE or --subject-token-source github-actions|gitlab|env")
+		return Settingf("--flow token-exchange needs the token to exchange: --subject-token-file FILE or --subject-token-source github-actions|gitlab|env")
 	}
 	return nil
 }
@@ -324,13 +323,13 @@ func validName(name string) bool {
 func CheckURL(flag, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return exit.Usagef("%s %q is not an http(s) URL", flag, raw)
+		return Settingf("%s %q is not an http(s) URL", flag, raw)
 	}
 	if u.User != nil {
-		return exit.Usagef("%s must not carry a user name or password", flag)
+		return Settingf("%s must not carry a user name or password", flag)
 	}
 	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
-		return exit.Usagef("%s %q uses plain http to a host that is not this machine; use https", flag, raw)
+		return Settingf("%s %q uses plain http to a host that is not this machine; use https", flag, raw)
 	}
 	return nil
 }
@@ -369,7 +368,7 @@ func (s *Service) Secret() (string, error) {
 	}
 	b, err := os.ReadFile(s.ClientSecretFile)
 	if err != nil {
-		return "", exit.Usagef("cannot read --client-secret-file: %v", err)
+		return "", Settingf("cannot read --client-secret-file: %v", err)
 	}
 	return strings.TrimRight(string(b), "\r\n"), nil
 }
@@ -393,7 +392,7 @@ func ParseParams(values []string) (map[string]string, error) {
 	for _, v := range values {
 		k, val, ok := strings.Cut(v, "=")
 		if !ok || k == "" {
-			return nil, exit.Usagef("--param %q is not key=value", v)
+			return nil, Settingf("--param %q is not key=value", v)
 		}
 		m[k] = val
 	}

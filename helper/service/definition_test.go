@@ -1,13 +1,12 @@
 package service
 
 import (
+	"errors"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-
-	"oauth2cred/helper/exit"
 )
 
 func TestPresetsResolve(t *testing.T) {
@@ -83,8 +82,8 @@ func TestResolveErrors(t *testing.T) {
 				}
 				return
 			}
-			ee, ok := err.(*exit.Error)
-			if !ok || ee.Code != exit.Usage || !strings.Contains(ee.Msg, tc.want) {
+			var se *SettingError
+			if !errors.As(err, &se) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err %v, want usage error with %q", err, tc.want)
 			}
 		})

@@ -4,8 +4,6 @@ import (
 	"net"
 	"net/url"
 	"strings"
-
-	"oauth2cred/helper/exit"
 )
 
 // preset returns the built-in definition of a provider people use most.
@@ -156,7 +154,7 @@ func forgeIssuer(s *Service) error {
 		return nil
 	}
 	if len(s.Hosts) == 0 {
-		return exit.Usagef("the %s preset needs the forge's host: pass --host git.example.com (or --issuer https://git.example.com/)", s.Preset)
+		return Settingf("the %s preset needs the forge's host: pass --host git.example.com (or --issuer https://git.example.com/)", s.Preset)
 	}
 	s.Issuer = hostBase(s.Hosts[0]) + "/"
 	s.AppsPage = s.Issuer + "user/settings/applications"
