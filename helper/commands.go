@@ -155,17 +155,14 @@ func Git(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reade
 	// GIT_TERMINAL_PROMPT=0 (a GUI client's git) forbids terminal prompts
 	// only: on a desktop the browser sign-in, and its save question in the
 	// page, still happen (SPEC §3).
-	s, err := lifecycle.Open(set, lifecycle.Use{Git: true, NoTerminal: set.Env("GIT_TERMINAL_PROMPT") == "0"})
+	// https://alice@host/… or credential.username: that account's token.
+	s, err := lifecycle.Open(set, lifecycle.Use{Git: true, NoTerminal: set.Env("GIT_TERMINAL_PROMPT") == "0", Username: req.Get("username")})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	if !s.Service().ServesHost(req.Get("protocol"), req.Get("host")) {
 		return nil // silence: git asks the next helper
-	}
-	// https://alice@host/… or credential.username: that account's token.
-	if err := s.SelectAccount(req.Get("username")); err != nil {
-		return err
 	}
 	if op == "erase" {
 		// git >= 2.46 with authtype sends the token as credential=, not password=.

@@ -183,27 +183,12 @@ func (d *doctor) keyring(s *lifecycle.Session) {
 	d.ok("keyring", "the OS keyring answers")
 }
 
-// gitHelpers checks that git asks oauth2cred first for url: helpers are
-// collected in config order, an empty value resets the list, as git does.
+// gitHelpers checks that git asks oauth2cred first for url.
 func (d *doctor) gitHelpers(s *lifecycle.Session, url string) {
-	out, err := gitconf.Run("-z", "--get-regexp", `^credential\..*helper$`)
+	helpers, err := gitconf.Helpers(url)
 	if err != nil {
 		d.fail("git helpers", "%v", err)
 		return
-	}
-	var helpers []string
-	for _, entry := range strings.Split(out, "\x00") {
-		key, value, _ := strings.Cut(entry, "\n")
-		scope := strings.TrimSuffix(strings.TrimPrefix(key, "credential."), "helper")
-		scope = strings.TrimSuffix(scope, ".")
-		if key == "" || (scope != "" && !urlMatches(scope, url)) {
-			continue
-		}
-		if value == "" {
-			helpers = nil
-			continue
-		}
-		helpers = append(helpers, value)
 	}
 	name := s.Service().Name
 	fix := fmt.Sprintf("run 'oauth2cred setup git --service %s'", name)
@@ -237,13 +222,6 @@ func helperName(helper string) string {
 		return "an empty helper"
 	}
 	return fmt.Sprintf("%q", fields[0])
-}
-
-// urlMatches is git's credential URL match, in its common forms: the same
-// scheme and host, and a path prefix.
-func urlMatches(pattern, url string) bool {
-	pattern = strings.TrimSuffix(pattern, "/")
-	return url == pattern || strings.HasPrefix(url, pattern+"/")
 }
 
 // server checks that discovery (or the token endpoint) answers through the

@@ -80,19 +80,6 @@ func (s *Session) Accounts() ([]string, error) {
 	return out, nil
 }
 
-// SelectAccount takes the account from git's username=, unless it is the
-// user name the service hands out anyway (oauth2, x-token-auth…).
-func (s *Session) SelectAccount(username string) error {
-	if username == "" || username == s.svc.Username {
-		return nil
-	}
-	if err := validAccount(username); err != nil {
-		return err
-	}
-	s.account = username
-	return nil
-}
-
 // sameIdentity reports whether the identity the provider gave is the
 // account asked for: the same name, or the same before an '@'.
 func sameIdentity(account, identity string) bool {

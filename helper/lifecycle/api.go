@@ -19,6 +19,10 @@ type Use struct {
 	Git        bool // git's helper: git's network settings apply to its requests
 	NoPerson   bool // nobody may be asked (GIT_TERMINAL_PROMPT=0, kubectl's interactive: false)
 	NoTerminal bool // nobody is at a terminal (kubectl's interactive: false)
+	// Username is the user name the caller asked for (git's username=,
+	// from https://alice@host/ or credential.username): unless it is the
+	// one the service hands out anyway, it names the account.
+	Username string
 }
 
 // Service is what the session's service is.

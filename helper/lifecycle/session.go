@@ -93,13 +93,17 @@ func open(set *Settings, use Use) (*Session, error) {
 		return nil, err
 	}
 	dir := set.Store()
-	if err := validAccount(set.Account); err != nil {
+	account := set.Account
+	if use.Username != "" && use.Username != def.HandedUsername() {
+		account = use.Username
+	}
+	if err := validAccount(account); err != nil {
 		return nil, err
 	}
 	var record *persist.Token
 	var recordKey string
 	if def.ClientID == "" && def.Preset == "" && service.ValidName(name) == nil {
-		t, key, err := savedRecord(dir, name, set.Account)
+		t, key, err := savedRecord(dir, name, account)
 		switch {
 		case err == nil:
 			fromToken(&def, t)
@@ -123,7 +127,7 @@ func open(set *Settings, use Use) (*Session, error) {
 		ui:           &ui{stderr: set.Stderr, red: set.Redact, env: set.Env, noTTY: set.NoTerminal || use.NoTerminal},
 		person:       !set.NonInteractive && !set.ci() && !use.NoPerson,
 		source:       source,
-		account:      set.Account,
+		account:      account,
 		openedRecord: record,
 		openedKey:    recordKey,
 		isLogin:      use.Login,

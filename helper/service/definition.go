@@ -161,13 +161,29 @@ func withPreset(d *Definition) error {
 	return nil
 }
 
+// defaultUsername is what a service hands out as the user name when
+// neither it nor its preset names one.
+const defaultUsername = "oauth2"
+
+// HandedUsername is the user name the service of d hands out, known before
+// the service is resolved: a caller's other user name names an account.
+func (d *Definition) HandedUsername() string {
+	if d.Username != "" {
+		return d.Username
+	}
+	if p, ok := preset(d.Preset); ok && p.Username != "" {
+		return p.Username
+	}
+	return defaultUsername
+}
+
 // defaults fills what the layers left unset.
 func (s *Service) defaults() {
 	for _, f := range []struct {
 		field *string
 		value string
 	}{
-		{&s.Method, "post"}, {&s.Flow, "auto"}, {&s.TokenType, "access_token"}, {&s.Username, "oauth2"}, {&s.Storage, "file"},
+		{&s.Method, "post"}, {&s.Flow, "auto"}, {&s.TokenType, "access_token"}, {&s.Username, defaultUsername}, {&s.Storage, "file"},
 	} {
 		if *f.field == "" {
 			*f.field = f.value

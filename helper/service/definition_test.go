@@ -177,3 +177,24 @@ func TestSelfHostedForges(t *testing.T) {
 		}
 	}
 }
+
+// The user name known before resolving is the one the resolved service
+// hands out: a git call's username= is told from an account by it.
+func TestHandedUsernameIsResolved(t *testing.T) {
+	for _, d := range []Definition{
+		{ClientID: "c", Issuer: "https://id.example.com"},
+		{ClientID: "c", Issuer: "https://id.example.com", Username: "x-token-auth"},
+		{Preset: "bitbucket", ClientID: "c"},
+		{Preset: "github", ClientID: "c"},
+		{Preset: "gitea", ClientID: "c", Hosts: []string{"git.example.com"}},
+		{Preset: "google", ClientID: "c", Username: "me"},
+	} {
+		svc, err := Resolve("s", d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.HandedUsername(); got != svc.Username {
+			t.Errorf("%+v: HandedUsername %q, resolved %q", d, got, svc.Username)
+		}
+	}
+}
