@@ -79,9 +79,20 @@ type Config struct {
 	// ClientAuth is how a client secret is sent, AuthBasic or AuthPost, for
 	// every request of a flow; "" lets the first request find out.
 	ClientAuth string
+	// Now is the clock that turns expires_in into an expiry; nil is the
+	// system's (x/oauth2's timeNow, as a field).
+	Now func() time.Time
 	// settled is the way the server accepted in this flow; copies of a
 	// Config made for one flow share it.
 	settled *string
+}
+
+// now is the time by c's clock.
+func (c *Config) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
 
 // Token is what a flow or a refresh produces.

@@ -181,7 +181,7 @@ func (c *Config) tokenRequest1(ctx context.Context, kind, endpointURL string, v 
 		err.Grant = v.Get("grant_type")
 		return nil, err
 	}
-	tok, err := parseTokenBody(resp.Header.Get("Content-Type"), body)
+	tok, err := parseTokenBody(resp.Header.Get("Content-Type"), body, c.now())
 	if err != nil {
 		return nil, fmt.Errorf("%s answered with something that is not a JSON token response (%v); check the endpoint URL", endpoint, err)
 	}
@@ -247,7 +247,7 @@ type parsedToken struct {
 
 // parseTokenBody reads a token answer as JSON or, as some legacy servers
 // send it, form-encoded.
-func parseTokenBody(contentType string, body []byte) (*parsedToken, error) {
+func parseTokenBody(contentType string, body []byte, now time.Time) (*parsedToken, error) {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	var p parsedToken
 	var expiresIn string
@@ -287,7 +287,7 @@ func parseTokenBody(contentType string, body []byte) (*parsedToken, error) {
 		expiresIn = strings.Trim(string(j.ExpiresIn), `"`)
 	}
 	if expiresIn != "" && expiresIn != "null" {
-		p.Expiry, p.expiresErr = expiryFrom(expiresIn, time.Now())
+		p.Expiry, p.expiresErr = expiryFrom(expiresIn, now)
 	}
 	return &p, nil
 }
@@ -329,7 +329,7 @@ func (s *jsonString) UnmarshalJSON(b []byte) error {
 // errorAnswer reads an OAuth error body of a failed request.
 func errorAnswer(endpoint string, resp *http.Response, body []byte) *ServerError {
 	se := &ServerError{Endpoint: endpoint, Status: resp.StatusCode, HTML: looksHTML(body)}
-	if p, err := parseTokenBody(resp.Header.Get("Content-Type"), body); err == nil {
+	if p, err := parseTokenBody(resp.Header.Get("Content-Type"), body, time.Time{}); err == nil {
 		se.Code, se.Description = clean(p.errCode), clean(p.errDesc)
 	}
 	return se

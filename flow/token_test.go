@@ -29,7 +29,7 @@ func TestParseTokenBody(t *testing.T) {
 		{"fractional expires_in", "application/json", `{"access_token":"a","expires_in":3599.5}`, parsedToken{Token: Token{AccessToken: "a"}}, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := parseTokenBody(tc.ctype, []byte(tc.body))
+			p, err := parseTokenBody(tc.ctype, []byte(tc.body), time.Now())
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err %v, want %q", err, tc.err)

@@ -50,7 +50,7 @@ func Token(ctx context.Context, set *lifecycle.Settings, format string, stdout i
 		}{AccessToken: t.AccessToken, TokenType: "Bearer", IDToken: s.IDTokenToShow(t), Scope: t.Scope}
 		if !expiry.IsZero() {
 			e := expiry.UTC()
-			j.Expiry, j.ExpiresIn = &e, int64(time.Until(expiry).Seconds())
+			j.Expiry, j.ExpiresIn = &e, int64(expiry.Sub(set.Now()).Seconds())
 		}
 		b, _ := json.Marshal(j)
 		out = string(b) + "\n"

@@ -23,19 +23,20 @@ var StatusFormats = []string{"table", "json"}
 
 // statusEntry is one saved token as status shows it: never a token.
 type statusEntry struct {
-	Service        string     `json:"service"`
-	Account        string     `json:"account"`
-	Identity       string     `json:"identity,omitempty"`
-	Client         string     `json:"client,omitempty"` // a client-credentials token's client
-	Grant          string     `json:"grant,omitempty"`
-	Expiry         *time.Time `json:"expiry,omitempty"`
-	Expired        bool       `json:"expired"`
-	Scopes         []string   `json:"scopes"`
-	RefreshToken   bool       `json:"refresh_token"`
-	RefreshRefused *time.Time `json:"refresh_refused,omitempty"`
-	Keyring        bool       `json:"keyring"`
-	File           string     `json:"file,omitempty"`
-	Problem        string     `json:"problem,omitempty"`
+	Service        string        `json:"service"`
+	Account        string        `json:"account"`
+	Identity       string        `json:"identity,omitempty"`
+	Client         string        `json:"client,omitempty"` // a client-credentials token's client
+	Grant          string        `json:"grant,omitempty"`
+	Expiry         *time.Time    `json:"expiry,omitempty"`
+	Expired        bool          `json:"expired"`
+	Scopes         []string      `json:"scopes"`
+	RefreshToken   bool          `json:"refresh_token"`
+	RefreshRefused *time.Time    `json:"refresh_refused,omitempty"`
+	Keyring        bool          `json:"keyring"`
+	File           string        `json:"file,omitempty"`
+	Problem        string        `json:"problem,omitempty"`
+	left           time.Duration // until Expiry, by the call's clock
 }
 
 // Status prints every saved token of every service and account, as a
@@ -94,7 +95,7 @@ func statusEntries(set *lifecycle.Settings) ([]statusEntry, error) {
 			continue
 		}
 		t, err := dir.Load(key)
-		e := entryOf(name, account, t, err)
+		e := entryOf(name, account, t, err, set.Now())
 		e.File, e.Keyring = dir.File(key), mirrored(name)
 		if r := dir.Refused(key); !r.IsZero() && e.RefreshToken {
 			e.RefreshRefused = &r
@@ -114,7 +115,7 @@ func statusEntries(set *lifecycle.Settings) ([]statusEntry, error) {
 		if errors.Is(err, persist.ErrNotFound) {
 			continue
 		}
-		e := entryOf(name, "", t, err)
+		e := entryOf(name, "", t, err, set.Now())
 		e.Keyring = true
 		entries = append(entries, e)
 	}
@@ -123,7 +124,7 @@ func statusEntries(set *lifecycle.Settings) ([]statusEntry, error) {
 
 // entryOf describes a saved token; every text a server chose is cleaned
 // of control characters (status prints on a terminal).
-func entryOf(name, account string, t *persist.Token, err error) statusEntry {
+func entryOf(name, account string, t *persist.Token, err error, now time.Time) statusEntry {
 	e := statusEntry{Service: name, Account: orDefault(account), Scopes: []string{}}
 	if err != nil {
 		e.Problem = flow.Sanitize(err.Error())
@@ -135,7 +136,7 @@ func entryOf(name, account string, t *persist.Token, err error) statusEntry {
 	}
 	if !t.Expiry.IsZero() {
 		exp := t.Expiry.UTC()
-		e.Expiry, e.Expired = &exp, !t.Expiry.After(time.Now())
+		e.Expiry, e.Expired, e.left = &exp, !t.Expiry.After(now), t.Expiry.Sub(now)
 	}
 	if sc := strings.Fields(flow.Sanitize(t.Scope)); len(sc) > 0 {
 		e.Scopes = sc
@@ -177,7 +178,7 @@ func statusTable(w io.Writer, entries []statusEntry) error {
 		case e.Expired:
 			expiry = "expired " + e.Expiry.Local().Format(time.RFC3339)
 		default:
-			expiry = e.Expiry.Local().Format(time.RFC3339) + " (in " + time.Until(*e.Expiry).Round(time.Second).String() + ")"
+			expiry = e.Expiry.Local().Format(time.RFC3339) + " (in " + e.left.Round(time.Second).String() + ")"
 		}
 		refresh := "no"
 		switch {

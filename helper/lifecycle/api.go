@@ -57,7 +57,7 @@ func (s *Session) HandOut(ctx context.Context) (*persist.Token, string, time.Tim
 	if value == "" {
 		return nil, "", time.Time{}, fmt.Errorf("the server issued no %s for %q; for an ID token add --scope openid", s.svc.TokenType, s.svc.Name)
 	}
-	if !expiry.IsZero() && !expiry.After(time.Now()) {
+	if !expiry.IsZero() && !expiry.After(s.set.Now()) {
 		return nil, "", time.Time{}, fmt.Errorf("the %s of %q has expired and no fresh one could be had; run '%s'", s.svc.TokenType, s.svc.Name, s.LoginCommand())
 	}
 	if err := checkTokenText(value); err != nil {

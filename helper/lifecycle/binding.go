@@ -93,7 +93,7 @@ func (s *Session) usable(t *persist.Token) bool {
 		return false
 	}
 	value, expiry := s.wanted(t)
-	return value != "" && (expiry.IsZero() || time.Until(expiry) > refreshMargin)
+	return value != "" && (expiry.IsZero() || expiry.Sub(s.set.Now()) > refreshMargin)
 }
 
 // alive reports whether the wanted value of t may still be handed out at
@@ -103,7 +103,7 @@ func (s *Session) alive(t *persist.Token) bool {
 		return false
 	}
 	value, expiry := s.wanted(t)
-	return value != "" && (expiry.IsZero() || time.Until(expiry) > 0)
+	return value != "" && (expiry.IsZero() || expiry.After(s.set.Now()))
 }
 
 // wanted is the token handed out (per --token-type) and when it expires.
@@ -124,7 +124,7 @@ func (s *Session) wanted(t *persist.Token) (string, time.Time) {
 // never handed out.
 func (s *Session) IDTokenToShow(t *persist.Token) string {
 	exp := jwtExpiry(t.IDToken)
-	if t.IDToken == "" || exp.IsZero() || time.Until(exp) <= refreshMargin {
+	if t.IDToken == "" || exp.IsZero() || exp.Sub(s.set.Now()) <= refreshMargin {
 		return ""
 	}
 	return t.IDToken

@@ -50,7 +50,7 @@ func TestOriginMismatch(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := base
 			tc.def(&d)
-			s := &Session{svc: &service.Service{Name: "s", Definition: d}}
+			s := &Session{svc: &service.Service{Name: "s", Definition: d}, set: &Settings{}}
 			tok := tc.token
 			if got := s.Mismatch(&tok); got != tc.want {
 				t.Fatalf("mismatch = %q, want %q", got, tc.want)

@@ -88,8 +88,6 @@ func (s *Session) cooldown() time.Duration {
 // alone after a sign-in was abandoned.
 const defaultCooldown = 10 * time.Minute
 
-func cooldownLeft(at time.Time, cooldown time.Duration) time.Duration {
-	return time.Until(at.Add(cooldown)).Round(time.Second)
+func cooldownLeft(at, now time.Time, cooldown time.Duration) time.Duration {
+	return at.Add(cooldown).Sub(now).Round(time.Second)
 }
-
-func sinceRounded(t time.Time) time.Duration { return time.Since(t).Round(time.Second) }

@@ -25,7 +25,7 @@ import (
 func TestLifecycleParallelCallsRefreshOnce(t *testing.T) {
 	w := testworld.New(t)
 	w.SignIn()
-	w.Age("s")
+	w.Advance(time.Hour) // past the provider's 5-minute access tokens
 	const n = 8
 	got := make([]string, n)
 	errs := make([]error, n)
@@ -95,7 +95,7 @@ func TestLifecycleDeadSessionAnswers(t *testing.T) {
 			if err := w.OP.RefreshElsewhere(context.Background(), tok.RefreshToken); err != nil {
 				t.Fatal(err)
 			}
-			w.Age("s")
+			w.Advance(time.Hour) // past the provider's 5-minute access tokens
 			_, err := w.Token(w.Settings(func(s *lifecycle.Settings) { s.NonInteractive = true }))
 			if !errors.As(err, new(*lifecycle.NoPersonError)) || !strings.Contains(err.Error(), "has ended") {
 				t.Fatalf("%v", err)
@@ -182,6 +182,11 @@ func TestLifecycleCooldown(t *testing.T) {
 	if w.OP.Count("/auth") != auths {
 		t.Fatal("an authorization request during the cool-down")
 	}
+	// Ten minutes later by the calls' clock, a call signs in again.
+	w.Advance(10*time.Minute + time.Second)
+	if _, err := w.Token(w.Settings()); err != nil {
+		t.Fatalf("after the cool-down: %v\n%s", err, w.Stderr())
+	}
 }
 
 // A refresh answer that is refused (here without expires_in) after the
@@ -190,7 +195,7 @@ func TestLifecycleCooldown(t *testing.T) {
 func TestLifecycleRotatedTokenKeptWhenAnswerRefused(t *testing.T) {
 	w := testworld.New(t)
 	first := w.SignIn()
-	w.Age("s")
+	w.Advance(time.Hour) // past the provider's 5-minute access tokens
 	w.OP.NoRefreshExpiresIn.Store(true)
 	_, err := w.Token(w.Settings(func(s *lifecycle.Settings) { s.NonInteractive = true }))
 	if err == nil || !strings.Contains(err.Error(), "expires_in") {

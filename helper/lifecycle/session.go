@@ -261,6 +261,7 @@ func (s *Session) buildConfig(ctx context.Context) (*flow.Config, error) {
 		Client:        client,
 		AllowNoExpiry: s.svc.AllowNoExpiry,
 		ClientAuth:    s.svc.ClientAuth,
+		Now:           s.set.Clock,
 	}, nil
 }
 

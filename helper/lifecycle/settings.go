@@ -38,7 +38,9 @@ type Settings struct {
 	// Seams, for tests and other front ends; zero values mean the real
 	// thing. Browser shows a (checked) address to the person instead of
 	// $BROWSER or the desktop's opener; KeyringBackend replaces the OS
-	// keyring; NoTerminal says nobody is at a terminal.
+	// keyring; NoTerminal says nobody is at a terminal; Clock is the time
+	// by which saved tokens age and cool-downs pass.
+	Clock          func() time.Time
 	Browser        func(url string) error
 	KeyringBackend persist.KeyringBackend
 	NoTerminal     bool
@@ -58,6 +60,14 @@ type Settings struct {
 func (s *Settings) Store() persist.Dir {
 	p := s.TokenPath()
 	return persist.Dir{Path: p, Shared: filepath.Clean(p) == "."}
+}
+
+// Now is the time by the call's clock.
+func (s *Settings) Now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
+	}
+	return time.Now()
 }
 
 // started is when the call began: when its process was created where the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"oauth2cred/flow"
 	"oauth2cred/helper/service"
@@ -176,12 +177,12 @@ func (s *Session) mayStartSignIn(who asker) error {
 	if err != nil || at.IsZero() {
 		return nil
 	}
-	cooldown := s.cooldown()
+	cooldown, now := s.cooldown(), s.set.Now()
 	switch {
 	case !s.lockWaitFrom.IsZero() && at.After(s.lockWaitFrom):
 		return noPersonf("the sign-in for %q that this call waited for was abandoned; run '%s' to sign in", s.svc.Name, s.LoginCommand())
-	case !who.tty && cooldownLeft(at, cooldown) > 0:
-		return noPersonf("a sign-in for %q was abandoned or kept only that time %v ago, so calls without a terminal do not open another for %v; run '%s' in a terminal", s.svc.Name, sinceRounded(at), cooldownLeft(at, cooldown), s.LoginCommand())
+	case !who.tty && cooldownLeft(at, now, cooldown) > 0:
+		return noPersonf("a sign-in for %q was abandoned or kept only that time %v ago, so calls without a terminal do not open another for %v; run '%s' in a terminal", s.svc.Name, now.Sub(at).Round(time.Second), cooldownLeft(at, now, cooldown), s.LoginCommand())
 	}
 	return nil
 }

@@ -78,7 +78,7 @@ func (s *Session) loadKeyringOnly() (*persist.Token, error) {
 
 // save writes the token to the file and, when asked, the keyring.
 func (s *Session) save(t *persist.Token) error {
-	t.SavedAt = time.Now().UTC()
+	t.SavedAt = s.set.Now().UTC()
 	if s.keyringOnly() {
 		err := s.keyring.Save(s.Key(), t)
 		var slim *persist.KeptSlimError

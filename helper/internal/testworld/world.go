@@ -27,6 +27,7 @@ type World struct {
 	Dir    string
 	stderr *bytes.Buffer
 	mu     sync.Mutex
+	ahead  time.Duration // how far the calls' clock is ahead of the system's
 }
 
 // New starts a provider for one test.
@@ -50,6 +51,7 @@ func (w *World) Settings(edit ...func(*lifecycle.Settings)) *lifecycle.Settings 
 		Save:       true,
 		NoTerminal: true,
 		Getenv:     func(string) string { return "" },
+		Clock:      w.now,
 		Stderr:     syncWriter{&w.mu, w.stderr},
 		Browser: func(u string) error {
 			go op.PlayBrowser(u, op.User+"@127.0.0.1", op.Password)
@@ -96,18 +98,18 @@ func (w *World) SignIn(edit ...func(*lifecycle.Settings)) *persist.Token {
 	return t
 }
 
-// Age makes the saved access token expired; the refresh token lives on.
-func (w *World) Age(key string) {
-	w.t.Helper()
-	d := persist.Dir{Path: w.Dir}
-	t, err := d.Load(key)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	t.Expiry = time.Now().Add(-time.Minute)
-	if err := d.Save(key, t); err != nil {
-		w.t.Fatal(err)
-	}
+// Advance moves the calls' clock on by d: saved tokens age, and
+// cool-downs pass, without waiting or rewriting a token file.
+func (w *World) Advance(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ahead += d
+}
+
+func (w *World) now() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return time.Now().Add(w.ahead)
 }
 
 // Stderr is what the calls wrote to stderr.
