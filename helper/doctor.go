@@ -62,9 +62,7 @@ func (d *doctor) service(ctx context.Context, set *lifecycle.Settings) {
 	}
 	defer s.Close()
 	d.ok("service", "%q: client id %s, %s", s.Service().Name, s.Service().ClientID, s.ProviderURL())
-	if layers, err := set.Layers(s.Service().Name); err == nil {
-		d.ok("sources", "%q: %s", s.Service().Name, service.Sources(layers))
-	}
+	d.ok("sources", "%q: %s", s.Service().Name, service.Sources(s.Layers()))
 	d.storeDir(s.Store())
 	d.tokenFile(s)
 	d.keyring(s)

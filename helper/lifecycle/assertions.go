@@ -9,12 +9,10 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -132,41 +130,18 @@ func pathErr(err error) error {
 	return err
 }
 
-// githubIDToken asks GitHub Actions for the job's ID token, as its docs
-// describe: GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=AUD with the
-// request token as a bearer token; the answer is {"value": JWT}.
+// githubIDToken asks GitHub Actions for the job's ID token, with the
+// request URL and token the job's environment gives.
 func githubIDToken(ctx context.Context, client *http.Client, env func(string) string, audience string) (string, error) {
 	reqURL, reqToken := env("ACTIONS_ID_TOKEN_REQUEST_URL"), env("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
 	if reqURL == "" || reqToken == "" {
 		return "", needCI("$ACTIONS_ID_TOKEN_REQUEST_URL and $ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set; give the workflow job 'permissions: id-token: write'")
 	}
-	u, err := url.Parse(reqURL)
-	if err != nil {
-		return "", needCI("$ACTIONS_ID_TOKEN_REQUEST_URL is not a URL")
+	tok, err := flow.GitHubIDToken(ctx, client, reqURL, reqToken, audience)
+	if errors.Is(err, flow.ErrNotURL) {
+		return "", needCI("%v", err)
 	}
-	if audience != "" {
-		q := u.Query()
-		q.Set("audience", audience)
-		u.RawQuery = q.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return "", needCI("$ACTIONS_ID_TOKEN_REQUEST_URL is not a URL")
-	}
-	req.Header.Set("Authorization", "bearer "+reqToken)
-	req.Header.Set("Accept", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("GitHub's ID-token endpoint did not answer: %v", pathErr(err))
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Value string `json:"value"`
-	}
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body) != nil || body.Value == "" {
-		return "", fmt.Errorf("GitHub's ID-token endpoint answered %d without a token; check the job's 'permissions: id-token: write'", resp.StatusCode)
-	}
-	return body.Value, nil
+	return tok, err
 }
 
 // signer signs private_key_jwt assertions with the client's key.

@@ -38,6 +38,8 @@ type Session struct {
 	// source says what defined the service: "config", "token file" or
 	// "flags", so that hints can print a command that works as shown.
 	source string
+	// layers are what defined the service, weakest first (doctor's sources).
+	layers []service.Layer
 	// account is the account of the service this call is for; "" is the
 	// default account.
 	account string
@@ -59,6 +61,18 @@ type Session struct {
 	// rather than reading that file a second time.
 	openedRecord *persist.Token
 	openedKey    string
+}
+
+// Use says what a call opens a session for; it is fixed at Open.
+type Use struct {
+	Login      bool // `login`: signs in whatever was saved before
+	Git        bool // git's helper: git's network settings apply to its requests
+	NoPerson   bool // nobody may be asked (GIT_TERMINAL_PROMPT=0, kubectl's interactive: false)
+	NoTerminal bool // nobody is at a terminal (kubectl's interactive: false)
+	// Username is the user name the caller asked for (git's username=,
+	// from https://alice@host/ or credential.username): unless it is the
+	// one the service hands out anyway, it names the account.
+	Username string
 }
 
 // Open resolves the service of set. It reads the config file, and the token
@@ -88,10 +102,11 @@ func keyringOf(svc *service.Service, set *Settings) *persist.Keyring {
 }
 
 func open(set *Settings, use Use) (*Session, error) {
-	name, def, source, err := set.definition()
+	name, def, layers, err := set.definition()
 	if err != nil {
 		return nil, err
 	}
+	source := sourceOf(layers)
 	dir := set.Store()
 	account := set.Account
 	if use.Username != "" && use.Username != def.HandedUsername() {
@@ -127,6 +142,7 @@ func open(set *Settings, use Use) (*Session, error) {
 		ui:           &ui{stderr: set.Stderr, red: set.Redact, env: set.Env, noTTY: set.NoTerminal || use.NoTerminal},
 		person:       !set.NonInteractive && !set.ci() && !use.NoPerson,
 		source:       source,
+		layers:       layers,
 		account:      account,
 		openedRecord: record,
 		openedKey:    recordKey,

@@ -170,34 +170,41 @@ func (s *Settings) Config() (*service.Config, error) {
 	return s.config, nil
 }
 
-// definition layers preset < config file < git's config < environment <
-// flags, and says what defined the service: "config", "git config" (for a
-// git call, when the config file does not have it) or "flags".
-func (s *Settings) definition() (string, service.Definition, string, error) {
+// definition is the service's name and its layers (config file or git's
+// config < environment < flags; the preset under them is Resolve's), laid
+// over each other.
+func (s *Settings) definition() (string, service.Definition, []service.Layer, error) {
 	name := s.ServiceName()
 	if err := service.ValidName(name); err != nil {
-		return "", service.Definition{}, "", err
+		return "", service.Definition{}, nil, err
 	}
-	layers, err := s.Layers(name)
+	layers, err := s.layers(name)
 	if err != nil {
-		return "", service.Definition{}, "", err
+		return "", service.Definition{}, nil, err
 	}
-	source := "flags"
 	var d service.Definition
 	for i := range layers {
-		l := &layers[i]
-		d.Overlay(&l.Def)
+		d.Overlay(&layers[i].Def)
+	}
+	return name, d, layers, nil
+}
+
+// sourceOf says what defined a service: "config", "git config" (for a git
+// call, when the config file does not have it) or "flags".
+func sourceOf(layers []service.Layer) string {
+	source := "flags"
+	for _, l := range layers {
 		if l.Name == "config file" || l.Name == "git config" {
 			source = strings.TrimSuffix(l.Name, " file")
 		}
 	}
-	return name, d, source, nil
+	return source
 }
 
-// Layers are the definitions of service name, weakest first: the config
+// layers are the definitions of service name, weakest first: the config
 // file (or, for a git call it does not serve, git's own configuration),
 // the environment, the flags. The preset under them all is Resolve's.
-func (s *Settings) Layers(name string) ([]service.Layer, error) {
+func (s *Settings) layers(name string) ([]service.Layer, error) {
 	cfg, err := s.Config()
 	if err != nil {
 		return nil, err

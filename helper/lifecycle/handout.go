@@ -10,20 +10,8 @@ import (
 	"oauth2cred/persist"
 )
 
-// What the commands see of a session: they open one for a use, hand out
-// its token, and read what they report.
-
-// Use says what a call opens a session for; it is fixed at Open.
-type Use struct {
-	Login      bool // `login`: signs in whatever was saved before
-	Git        bool // git's helper: git's network settings apply to its requests
-	NoPerson   bool // nobody may be asked (GIT_TERMINAL_PROMPT=0, kubectl's interactive: false)
-	NoTerminal bool // nobody is at a terminal (kubectl's interactive: false)
-	// Username is the user name the caller asked for (git's username=,
-	// from https://alice@host/ or credential.username): unless it is the
-	// one the service hands out anyway, it names the account.
-	Username string
-}
+// What the commands see of a session they opened: the token handed out,
+// and what they report.
 
 // Service is what the session's service is.
 func (s *Session) Service() *service.Service { return s.svc }
@@ -33,6 +21,10 @@ func (s *Session) Settings() *Settings { return s.set }
 
 // Source says what defined the service: "config", "token file" or "flags".
 func (s *Session) Source() string { return s.source }
+
+// Layers are the definitions the service was made of, weakest first: the
+// config file or git's configuration, the environment, the flags.
+func (s *Session) Layers() []service.Layer { return s.layers }
 
 // Account is the account the session is for; "" is the default one.
 func (s *Session) Account() string { return s.account }
