@@ -5,10 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
-	"go/parser"
-	"go/token"
-	"io/fs"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -47,17 +43,7 @@ func TestExitCodeByKind(t *testing.T) {
 // exitCode alone turns that into a status (checked over the product's code).
 func TestOnlyMainExits(t *testing.T) {
 	checked := 0
-	filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() && (path == "integration" || path == "bench") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	productFiles(t, func(path string, f *ast.File) {
 		checked++
 		ast.Inspect(f, func(n ast.Node) bool {
 			if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == "Exit" && path != "main.go" {
@@ -72,7 +58,6 @@ func TestOnlyMainExits(t *testing.T) {
 				t.Errorf("%s imports %s: exit statuses are chosen in main's exitCode", path, imp.Path.Value)
 			}
 		}
-		return nil
 	})
 	if checked < 50 {
 		t.Fatalf("only %d files checked", checked)

@@ -19,17 +19,7 @@ func TestSettingsAreAssignedOnlyWhereMade(t *testing.T) {
 	fields := settingsFields(t)
 	allowed := map[string]bool{"settingsFrom": true, "For": true, "ForAccount": true}
 	checked := 0
-	filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() && (path == "integration" || path == "bench") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	productFiles(t, func(path string, f *ast.File) {
 		for _, decl := range f.Decls {
 			fn, ok := decl.(*ast.FuncDecl)
 			if !ok || fn.Body == nil || allowed[fn.Name.Name] {
@@ -54,11 +44,30 @@ func TestSettingsAreAssignedOnlyWhereMade(t *testing.T) {
 				return true
 			})
 		}
-		return nil
 	})
 	if checked < 200 {
 		t.Fatalf("only %d functions checked", checked)
 	}
+}
+
+// productFiles calls fn with the syntax of each file of the product's
+// code: no tests, no integration harness, no benchmark.
+func productFiles(t *testing.T, fn func(path string, f *ast.File)) {
+	t.Helper()
+	filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() && (path == "integration" || path == "bench") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(path, f)
+		return nil
+	})
 }
 
 // settingsFields are the exported fields of lifecycle.Settings.

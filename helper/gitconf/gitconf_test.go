@@ -11,13 +11,7 @@ import (
 // values come back in order, URL-scoped keys match as git matches them, and
 // git's refusal is an error.
 func TestRunAllURLMatch(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("needs git, which the Windows build under Wine cannot start")
-	}
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	t.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(home, ".gitconfig"))
+	gitHome(t)
 	if out, err := Run("--global", "--get", "credential.helper"); err != nil || out != "" {
 		t.Fatalf("a key not set: %q %v", out, err)
 	}
@@ -44,13 +38,7 @@ func TestRunAllURLMatch(t *testing.T) {
 // matched as git matches them (a host wildcard, the default port, a path
 // prefix, a user name), in config order, an empty value resetting the list.
 func TestHelpersAsGitCollectsThem(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("needs git, which the Windows build under Wine cannot start")
-	}
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	t.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(home, ".gitconfig"))
+	gitHome(t)
 	for _, kv := range [][2]string{
 		{"credential.helper", "first"},
 		{"credential.https://other.example.com.helper", "other host"},
@@ -73,4 +61,16 @@ func TestHelpersAsGitCollectsThem(t *testing.T) {
 	if want := []string{"wildcard", "other path", "alice only"}; err != nil || !slices.Equal(got, want) {
 		t.Fatalf("Helpers for alice: %q %v, want %q", got, err, want)
 	}
+}
+
+// gitHome gives real git a HOME and global config of the test's own.
+func gitHome(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("needs git, which the Windows build under Wine cannot start")
+	}
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	t.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(home, ".gitconfig"))
 }

@@ -334,9 +334,8 @@ func (s *Session) discover(ctx context.Context, client *http.Client) (*flow.Endp
 		if u.value == "" {
 			continue
 		}
-		if err := service.CheckURL("the discovered "+u.name+" endpoint", u.value); err != nil {
-			// The server's mistake, not the person's settings: %v, not %w.
-			return nil, fmt.Errorf("%v (the issuer's discovery document is wrong; tell its operator)", err)
+		if err := service.URLProblem("the discovered "+u.name+" endpoint", u.value); err != nil {
+			return nil, fmt.Errorf("%w (the issuer's discovery document is wrong; tell its operator)", err)
 		}
 	}
 	return &ep, nil
