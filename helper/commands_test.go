@@ -4,13 +4,11 @@ package helper
 // setup): what each prints on stdout for its consumer.
 
 import (
-	"errors"
-	"oauth2cred/internal/testdir"
-
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,10 +17,10 @@ import (
 	"time"
 
 	"oauth2cred/helper/internal/testworld"
-
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 	"oauth2cred/integration/op"
+	"oauth2cred/internal/testdir"
 	"oauth2cred/persist"
 )
 

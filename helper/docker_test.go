@@ -1,12 +1,10 @@
 package helper
 
 import (
-	"errors"
-	"oauth2cred/internal/testdir"
-
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"oauth2cred/helper/internal/testworld"
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/integration/op"
+	"oauth2cred/internal/testdir"
 )
 
 func dockerOp(set *lifecycle.Settings, op, stdin string) (string, error) {

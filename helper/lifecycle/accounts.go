@@ -3,8 +3,9 @@ package lifecycle
 import (
 	"fmt"
 	"net/url"
-	"oauth2cred/helper/service"
 	"strings"
+
+	"oauth2cred/helper/service"
 )
 
 // Accounts: one service may hold several accounts (work and personal on

@@ -2,14 +2,13 @@ package lifecycle
 
 import (
 	"errors"
-	"oauth2cred/internal/testdir"
-
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"oauth2cred/helper/service"
+	"oauth2cred/internal/testdir"
 )
 
 func settingsWith(t *testing.T, config string, env map[string]string, flags service.Definition) *Settings {

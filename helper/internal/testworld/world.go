@@ -5,8 +5,6 @@
 package testworld
 
 import (
-	"oauth2cred/internal/testdir"
-
 	"bytes"
 	"context"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
 	"oauth2cred/integration/op"
+	"oauth2cred/internal/testdir"
 	"oauth2cred/persist"
 )
 
