@@ -1,7 +1,10 @@
 // Package flow obtains OAuth 2.0 tokens: discovery, the browser flow with PKCE
 // and a loopback redirect, the device flow, client credentials, refresh,
 // revocation, and the legacy GET token method. It knows nothing of git,
-// kubectl or where tokens are kept.
+// kubectl or where tokens are kept: when its caller has no terminal to ask
+// on, the sign-in page can put the caller's keep question (Browser.AskKeep)
+// and hand the answer back (Token.Keep); what is kept, and where, is the
+// caller's.
 package flow
 
 import (
