@@ -101,3 +101,25 @@ func TestOwnHelperLinesRecognised(t *testing.T) {
 		t.Fatalf("doctor after git-credential-oauth's cache line:\n%s%s", r.stdout, r.stderr)
 	}
 }
+
+// doctor reads git's helper lines for a URL as git does: a line scoped to a
+// host wildcard or to the default port counts, one for another path or
+// another user does not; real git is asked which match.
+func TestDoctorMatchesHelperURLsAsGitDoes(t *testing.T) {
+	w := newWorld(t, 0)
+	gitconfig := filepath.Join(w.home, ".gitconfig")
+	env := []string{"GIT_CONFIG_GLOBAL=" + gitconfig}
+	svc := []string{"--service", "doc", "--issuer", w.op.Issuer, "--client-id", op.NativeID, "--host", "git.example.com"}
+	for _, tc := range []struct{ config, want string }{
+		{"[credential \"https://*.example.com\"]\n\thelper = oauth2cred --service doc\n", "✓ git helpers: git asks oauth2cred first for https://git.example.com"},
+		{"[credential \"https://git.example.com:443\"]\n\thelper = oauth2cred --service doc\n", "✓ git helpers: git asks oauth2cred first for https://git.example.com"},
+		{"[credential \"https://bob@git.example.com\"]\n\thelper = oauth2cred --service doc\n", "✗ git helpers: git asks no helper for https://git.example.com"},
+		{"[credential \"https://git.example.com/other\"]\n\thelper = oauth2cred --service doc\n[credential]\n\thelper = store\n", `✗ git helpers: "store", a storage helper, answers for https://git.example.com`},
+	} {
+		os.WriteFile(gitconfig, []byte(tc.config), 0o644)
+		r := w.runWith(cmdOpts{env: env}, append([]string{"doctor"}, svc...)...)
+		if !strings.Contains(r.stdout, tc.want) {
+			t.Errorf("with\n%s\nwant %q, got\n%s%s", tc.config, tc.want, r.stdout, r.stderr)
+		}
+	}
+}
