@@ -68,6 +68,9 @@ func URLMatch(section, url string) (map[string]string, error) {
 // key of its own in a probe section, given to git in its environment, so
 // --get-urlmatch names every key whose pattern matches.
 func Matching(patterns []string, url string) (map[string]bool, error) {
+	if len(patterns) == 0 {
+		return nil, nil // nothing to ask git
+	}
 	env := []string{"GIT_CONFIG_COUNT=" + strconv.Itoa(len(patterns))}
 	for i, p := range patterns {
 		env = append(env, fmt.Sprintf("GIT_CONFIG_KEY_%d=oauth2cred-probe.%s.p%d", i, p, i), fmt.Sprintf("GIT_CONFIG_VALUE_%d=1", i))
