@@ -139,7 +139,7 @@ func Git(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Reade
 	}
 	req, err := protocol.ReadCredential(stdin)
 	if err != nil {
-		return Usagef("%v", err)
+		return Usagef("%w", err)
 	}
 	if op == "store" {
 		return nil // the token lives in our store; git's copy adds nothing
@@ -206,7 +206,7 @@ func gitAnswer(s *lifecycle.Session, req protocol.Credential, value string, expi
 func Kubectl(ctx context.Context, set *lifecycle.Settings, execInfo string, stdout io.Writer) error {
 	info, err := protocol.ParseExecInfo(execInfo)
 	if err != nil {
-		return Usagef("%v", err)
+		return Usagef("%w", err)
 	}
 	// kubectl says whether anybody is at a terminal: if not, look for none.
 	nobody := execInfo != "" && !info.Spec.Interactive

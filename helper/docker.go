@@ -51,11 +51,11 @@ func docker(ctx context.Context, set *lifecycle.Settings, op string, stdin io.Re
 	}
 	server, err := protocol.ReadDockerServer(stdin)
 	if err != nil {
-		return Usagef("%v", err)
+		return Usagef("%w", err)
 	}
 	scheme, host, err := protocol.DockerHost(server)
 	if err != nil {
-		return Usagef("%v", err)
+		return Usagef("%w", err)
 	}
 	if allHosts(set) {
 		name, err := routeConfig(set, scheme, host)

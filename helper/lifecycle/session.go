@@ -256,7 +256,7 @@ func (s *Session) buildConfig(ctx context.Context) (*flow.Config, error) {
 	}
 	client, err := flow.NewClient(opts)
 	if err != nil {
-		return nil, service.Settingf("%v", err)
+		return nil, service.Settingf("%w", err)
 	}
 	ep, err := s.discover(ctx, client)
 	if err != nil {

@@ -297,7 +297,7 @@ func (s *Service) checkRedirect() error {
 	}
 	for _, u := range s.RedirectURLs {
 		if _, err := flow.ParseRedirectURL(u); err != nil {
-			return Settingf("%v", err)
+			return Settingf("%w", err)
 		}
 	}
 	return nil
