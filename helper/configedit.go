@@ -40,10 +40,7 @@ func addServices(set *lifecycle.Settings, add []namedService) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return fmt.Errorf("cannot create the config directory: %v", err)
-	}
-	if err := persist.WriteAtomic(target, out, mode); err != nil {
+	if err := writeAtomic(target, out, mode); err != nil {
 		return fmt.Errorf("cannot write the config file %s: %v", path, err)
 	}
 	for _, s := range add {
@@ -116,11 +113,18 @@ func readThroughLink(path string, def os.FileMode) (target string, mode os.FileM
 	return target, mode, data, nil
 }
 
-// writeAtomic makes path's directory if need be and replaces path with data
-// the one way persist replaces a file.
+// writeAtomic makes path's directory if need be, replaces path with data
+// the one way persist replaces a file, and reads it back: every file of
+// another program that setup edits is written here.
 func writeAtomic(path string, data []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	return persist.WriteAtomic(path, data, mode)
+	if err := persist.WriteAtomic(path, data, mode); err != nil {
+		return err
+	}
+	if back, err := os.ReadFile(path); err != nil || !bytes.Equal(back, data) {
+		return fmt.Errorf("%s does not read back as written", path)
+	}
+	return nil
 }

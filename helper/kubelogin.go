@@ -14,7 +14,6 @@ import (
 
 	"oauth2cred/helper/lifecycle"
 	"oauth2cred/helper/service"
-	"oauth2cred/persist"
 )
 
 // setup kubectl --from-kubelogin: every kubeconfig user whose exec plugin
@@ -81,11 +80,8 @@ func FromKubelogin(set *lifecycle.Settings, path string, dryRun bool, stdout io.
 	if err := writeAtomic(path+".bak", data, mode); err != nil {
 		return err
 	}
-	if err := persist.WriteAtomic(target, out, mode); err != nil {
-		return fmt.Errorf("cannot write the kubeconfig %s: %v", path, err)
-	}
-	if back, err := os.ReadFile(target); err != nil || !bytes.Equal(back, out) {
-		return fmt.Errorf("the kubeconfig %s does not read back as written; the original is %s.bak", path, path)
+	if err := writeAtomic(target, out, mode); err != nil {
+		return fmt.Errorf("cannot write the kubeconfig %s (%v); the original is %s.bak", path, err, path)
 	}
 	for _, u := range users {
 		fmt.Fprintf(set.Stderr, "oauth2cred: user %q of %s now runs oauth2cred --service %s (the original is %s.bak)\n", u.name, path, u.service, path)

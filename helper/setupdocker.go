@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -15,7 +14,6 @@ import (
 	"github.com/tidwall/sjson"
 
 	"oauth2cred/helper/lifecycle"
-	"oauth2cred/persist"
 )
 
 // Set-up for container tools: credHelpers entries "HOST": "oauth2cred" in
@@ -75,10 +73,7 @@ func SetupDocker(set *lifecycle.Settings, dryRun bool, stdout io.Writer, add boo
 		}
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return err
-	}
-	if err := persist.WriteAtomic(target, out, mode); err != nil {
+	if err := writeAtomic(target, out, mode); err != nil {
 		return err
 	}
 	fmt.Fprintf(set.Stderr, "oauth2cred: %s %s oauth2cred for %v\n", path, verb, changes)
