@@ -1,7 +1,6 @@
 package helper
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -72,10 +71,7 @@ func isThisProgram(prog string) bool {
 	case "oauth2cred", "git-credential-oauth2cred":
 		return true
 	}
-	if exe, err := os.Executable(); err == nil && strings.ContainsAny(prog, `/\`) {
-		return sameFile(prog, exe)
-	}
-	return false
+	return strings.ContainsAny(prog, `/\`) && sameFile(prog, startedAs())
 }
 
 // shellWords splits a command line as sh would for plain words and
