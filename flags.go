@@ -247,11 +247,14 @@ func settingsFrom(src flagSource, started time.Time, red *flow.Redactor) (*lifec
 		NoBrowser:      flag("no-browser"),
 		Verbose:        flag("verbose"),
 	}
-	for name, dst := range map[string]*time.Duration{"timeout": &set.Timeout, "login-timeout": &set.LoginTimeout, "cooldown": &set.Cooldown} {
-		if src.Given(name) {
-			*dst = src.Duration(name)
-			if *dst <= 0 {
-				return nil, helper.Usagef("--%s must be positive, e.g. 30s or 2m", name)
+	for _, d := range [...]struct {
+		name string
+		dst  *time.Duration
+	}{{"timeout", &set.Timeout}, {"login-timeout", &set.LoginTimeout}, {"cooldown", &set.Cooldown}} {
+		if src.Given(d.name) {
+			*d.dst = src.Duration(d.name)
+			if *d.dst <= 0 {
+				return nil, helper.Usagef("--%s must be positive, e.g. 30s or 2m", d.name)
 			}
 		}
 	}
