@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 )
 
 // ErrNotURL says $ACTIONS_ID_TOKEN_REQUEST_URL is not a URL.
@@ -36,15 +35,7 @@ func GitHubIDToken(ctx context.Context, client *http.Client, requestURL, request
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // its text repeats the URL, which may carry a secret
-		}
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return "", fmt.Errorf("GitHub's ID-token endpoint did not answer: %v", err)
+		return "", wrap(describe("GitHub's ID-token endpoint", requestURL), err)
 	}
 	defer resp.Body.Close()
 	var body struct {

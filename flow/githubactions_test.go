@@ -33,6 +33,11 @@ func TestGitHubIDToken(t *testing.T) {
 	if _, err := GitHubIDToken(ctx, srv.Client(), srv.URL+"/?api-version=2.0", "wrong", "api://x"); err == nil || !strings.Contains(err.Error(), "answered 403") || strings.Contains(err.Error(), "wrong") {
 		t.Fatalf("refused: %v", err)
 	}
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	if _, err := GitHubIDToken(ctx, gone.Client(), gone.URL+"/?api-version=2.0&sig=q-secret", "t", ""); err == nil || !strings.Contains(err.Error(), "GitHub's ID-token endpoint") || strings.Contains(err.Error(), "q-secret") {
+		t.Fatalf("no answer: %v", err)
+	}
 	if _, err := GitHubIDToken(ctx, srv.Client(), "http://[::1", "t", ""); !errors.Is(err, ErrNotURL) {
 		t.Fatalf("not a URL: %v", err)
 	}
