@@ -284,14 +284,21 @@ func renameOver(from, to string) error {
 		return err
 	}
 	defer root.Close()
+	busy := func(err error) bool { return runtime.GOOS == "windows" && errors.Is(err, fs.ErrPermission) }
+	return whileBusy(busy, func() error { return root.Rename(filepath.Base(from), filepath.Base(to)) })
+}
+
+// whileBusy runs try, and again for up to 2 s while its error is one that
+// busy says another process's brief hold on the file explains (Windows'
+// sharing rules where a POSIX rename is missing).
+func whileBusy(busy func(error) bool, try func() error) error {
 	deadline := time.Now().Add(2 * time.Second)
-	for {
-		err := root.Rename(filepath.Base(from), filepath.Base(to))
-		if err == nil || runtime.GOOS != "windows" || !errors.Is(err, fs.ErrPermission) || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(20 * time.Millisecond)
+	err := try()
+	for err != nil && busy(err) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		err = try()
 	}
+	return err
 }
 
 func syncDir(path string) {

@@ -5,7 +5,6 @@ package persist
 import (
 	"io/fs"
 	"os"
-	"time"
 
 	"golang.org/x/sys/windows"
 )
@@ -46,12 +45,11 @@ func openNoFollow(path string, flag int) (*os.File, error) {
 	// A save's rename holds the file for an instant; where the file system
 	// cannot rename POSIX-style (Wine), an open in that instant is a
 	// sharing violation: try again for a while.
-	deadline := time.Now().Add(2 * time.Second)
-	h, err := windows.CreateFile(p, access, share, nil, create, windows.FILE_ATTRIBUTE_NORMAL|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
-	for err == windows.ERROR_SHARING_VIOLATION && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	var h windows.Handle
+	err = whileBusy(func(err error) bool { return err == windows.ERROR_SHARING_VIOLATION }, func() (err error) {
 		h, err = windows.CreateFile(p, access, share, nil, create, windows.FILE_ATTRIBUTE_NORMAL|windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
-	}
+		return err
+	})
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
